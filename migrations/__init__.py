@@ -1,0 +1,1 @@
+"""Alembic migration environment (shipped as a package so installed copies can migrate)."""

@@ -1,0 +1,1 @@
+"""GraphQL schema: types, queries, mutations, subscriptions, dataloaders."""

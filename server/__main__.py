@@ -1,0 +1,5 @@
+"""python -m server == effect-models."""
+
+from server.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""The app factory: create_app(settings) wires every resource and route."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from server.database import create_engine, wait_for_database
+from server.health import setup_health_routes
+from server.keys import ENGINE, READ_ENGINE, REDIS, SCHEDULER, SETTINGS
+from server.redis_client import create_redis
+from server.request_log import request_log_middleware
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Request bodies above this are refused with 413 (GraphQL documents are small).
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if settings.database_url is None:
+        raise RuntimeError(
+            "create_app needs settings.database_url (the CLI starts the embedded one)"
+        )
+    engine = create_engine(settings.database_url, settings.db_pool_size)
+    await wait_for_database(engine, settings)
+    app[ENGINE] = engine
+    read_engine = engine
+    if settings.database_read_url:
+        read_engine = create_engine(settings.database_read_url, settings.db_pool_size)
+    app[READ_ENGINE] = read_engine
+    yield
+    if read_engine is not engine:
+        await read_engine.dispose()
+    await engine.dispose()
+
+
+async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    client = create_redis(settings.redis_url) if settings.redis_url else None
+    if client is not None:
+        try:
+            await client.ping()
+        except Exception as exc:
+            log.warning("Redis not reachable at start-up (%s); continuing without it", exc)
+    app[REDIS] = client
+    yield
+    if client is not None:
+        await client.aclose()
+
+
+async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    app[SCHEDULER] = scheduler
+    scheduler.start()
+    yield
+    # Do not wait for a running job: its sync holds the advisory lock and rolls back if cut.
+    scheduler.shutdown(wait=False)
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[request_log_middleware], client_max_size=MAX_REQUEST_BYTES)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(redis_ctx)
+    app.cleanup_ctx.append(scheduler_ctx)
+    setup_health_routes(app)
+    return app

@@ -1,0 +1,126 @@
+"""PostgreSQL engine: libpq URL translation, pooled async engine, start-up wait."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from server.secrets import mask_url
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# libpq sslmode values asyncpg understands as its `ssl` argument.
+_SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+# libpq-only query parameters that asyncpg's SQLAlchemy dialect would reject as kwargs.
+_DROPPED_PARAMS = {"sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout"}
+
+CONNECT_TIMEOUT_S = 5.0
+# Bounds one statement so a request never hangs on a stuck server (DESIGN §6: 503, not a hang).
+COMMAND_TIMEOUT_S = 30.0
+
+
+class DatabaseUnavailable(RuntimeError):
+    """PostgreSQL could not be reached within the allowed time."""
+
+
+@dataclass(frozen=True)
+class AsyncpgUrl:
+    """A libpq URL split into what SQLAlchemy's asyncpg dialect takes."""
+
+    sqlalchemy_url: str
+    connect_args: dict[str, Any]
+
+
+def translate_url(url: str) -> AsyncpgUrl:
+    """postgresql://u:p@h/db?sslmode=require -> postgresql+asyncpg://u:p@h/db + ssl='require'.
+
+    SQLAlchemy hands URL query parameters to asyncpg.connect() as keyword arguments, and
+    asyncpg has no `sslmode` keyword; its `ssl` argument takes the same mode names.
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    connect_args: dict[str, Any] = {}
+    kept: list[tuple[str, str]] = []
+    for key, value in query:
+        if key == "sslmode":
+            if value not in _SSL_MODES:
+                raise ValueError(f"sslmode={value!r} is not one of {sorted(_SSL_MODES)}")
+            connect_args["ssl"] = value
+        elif key not in _DROPPED_PARAMS:
+            kept.append((key, value))
+    scheme = "postgresql+asyncpg"
+    rebuilt = urlunsplit((scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
+    return AsyncpgUrl(sqlalchemy_url=rebuilt, connect_args=connect_args)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The URL in the plain libpq form raw asyncpg.connect() accepts (it parses sslmode itself)."""
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", *parts[1:]))
+
+
+def create_engine(url: str, pool_size: int, application_name: str = "effect-models") -> AsyncEngine:
+    translated = translate_url(url)
+    connect_args = {
+        "timeout": CONNECT_TIMEOUT_S,
+        "command_timeout": COMMAND_TIMEOUT_S,
+        "server_settings": {"application_name": application_name},
+        **translated.connect_args,
+    }
+    return create_async_engine(
+        translated.sqlalchemy_url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=10,
+        # A restarted server leaves dead sockets in the pool; ping them before use.
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args=connect_args,
+    )
+
+
+async def ping(engine: AsyncEngine, timeout_s: float = 2.0) -> None:
+    """Raise if PostgreSQL does not answer SELECT 1 within timeout_s."""
+
+    async def probe() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    await asyncio.wait_for(probe(), timeout_s)
+
+
+async def wait_for_database(engine: AsyncEngine, settings: Settings) -> None:
+    """Retry every DB_RETRY_MS until PostgreSQL answers or DB_STARTUP_TIMEOUT_MS passes."""
+    deadline = time.monotonic() + settings.db_startup_timeout_ms / 1000
+    attempt = 0
+    where = mask_url(settings.database_url or "embedded")
+    while True:
+        attempt += 1
+        try:
+            await ping(engine, timeout_s=CONNECT_TIMEOUT_S)
+        except Exception as exc:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DatabaseUnavailable(
+                    f"PostgreSQL at {where} did not answer after {attempt} attempts: {exc}"
+                ) from exc
+            log.warning(
+                "database not ready (attempt %d, %s: %s); retrying in %d ms",
+                attempt,
+                type(exc).__name__,
+                exc,
+                settings.db_retry_ms,
+            )
+            await asyncio.sleep(min(settings.db_retry_ms / 1000, remaining))
+        else:
+            if attempt > 1:
+                log.info("database ready after %d attempts", attempt)
+            return

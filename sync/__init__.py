@@ -1,0 +1,1 @@
+"""Sync: upstream adapters, merge, diff, write, run lifecycle, scheduler and lock."""

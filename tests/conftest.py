@@ -1,0 +1,107 @@
+"""Test harness: a fresh database migrated to head per session, each test isolated by
+truncation, the real app behind aiohttp's test client, and Redis on a dedicated index."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.app import create_app
+from server.database import asyncpg_dsn, create_engine
+from server.migrate import upgrade_to_head
+from server.secrets import Secret
+from server.settings import Settings
+from server.tables import metadata
+from tests.support import services
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+# Tables emptied after each test; catalog_state is reset instead (it must keep its one row).
+_TRUNCATE = "TRUNCATE {} RESTART IDENTITY CASCADE".format(
+    ", ".join(t.name for t in metadata.sorted_tables if t.name != "catalog_state")
+)
+
+
+@pytest.fixture(scope="session")
+def admin_database_url() -> str:
+    return services.admin_database_url()
+
+
+@pytest.fixture(scope="session")
+def database_url(admin_database_url: str) -> Iterator[str]:
+    name, url = services.create_database(admin_database_url)
+    upgrade_to_head(url)
+    yield url
+    services.drop_database(admin_database_url, name)
+
+
+@pytest.fixture(autouse=True)
+async def _isolate_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "database_url" not in request.fixturenames:
+        return
+    url = request.getfixturevalue("database_url")
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(_TRUNCATE)
+        await conn.execute("UPDATE catalog_state SET version = 0, updated_at = now()")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url, reason = services.redis_url_or_reason()
+    if url is None:
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings for one test app: no Redis, no schedule, a known admin token."""
+    return Settings(
+        database_url=database_url,
+        admin_token=Secret(ADMIN_TOKEN),
+        sync_cron="",
+        log_format="text",
+        db_startup_timeout_ms=5_000,
+    )
+
+
+@pytest.fixture
+def settings_with_redis(settings: Settings, redis_url: str, redis_client: Redis) -> Settings:
+    return settings.with_overrides(redis_url=redis_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> web.Application:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: object, app: web.Application
+) -> TestClient[web.Request, web.Application]:
+    return await aiohttp_client(app)  # type: ignore[operator, no-any-return]
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(database_url, pool_size=2)
+    yield eng
+    await eng.dispose()

@@ -1,0 +1,122 @@
+"""The CLI as a user runs it: real processes, real ports, exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from server import __version__
+
+
+def _run(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback only
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _wait_until_serving(port: int, proc: subprocess.Popen[str], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"server exited early: {proc.stderr.read() if proc.stderr else ''}"
+            )
+        try:
+            if _get(f"http://127.0.0.1:{port}/health") == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("server did not start")
+
+
+def test_version() -> None:
+    result = _run(["version"])
+    assert result.returncode == 0 and result.stdout.strip() == __version__
+
+
+def test_bad_port_exits_2_with_one_line_naming_it() -> None:
+    result = _run(["serve"], {"PORT": "abc"})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "PORT" in lines[0]
+
+
+def test_usage_error_exits_2() -> None:
+    assert _run(["frobnicate"]).returncode == 2
+    assert _run(["serve", "--port", "x"]).returncode == 2
+
+
+def _serve(env: dict[str, str], port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port), "--host", "127.0.0.1"],
+        env={**os.environ, "LOG_FORMAT": "text", "SYNC_CRON": "", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    return err
+
+
+def test_serve_with_database_url_uses_it_and_stops_on_sigterm(database_url: str) -> None:
+    port = _free_port()
+    proc = _serve({"DATABASE_URL": database_url, "REDIS_URL": ""}, port)
+    try:
+        _wait_until_serving(port, proc)
+        assert _get(f"http://127.0.0.1:{port}/ready") == 200
+    finally:
+        err = _stop(proc)
+    assert "embedded" not in err.lower()
+
+
+@pytest.mark.slow
+def test_serve_without_database_url_runs_embedded_postgres(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update({"DATA_DIR": str(tmp_path), "REDIS_URL": ""})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port), "--host", "127.0.0.1"],
+        env={**env, "LOG_FORMAT": "text", "SYNC_CRON": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_until_serving(port, proc, seconds=120)
+        assert _get(f"http://127.0.0.1:{port}/ready") == 200
+    finally:
+        err = _stop(proc)
+    assert "starting embedded PostgreSQL" in err
+    assert (tmp_path / "postgres" / "PG_VERSION").exists()
+    assert not (tmp_path / "postgres" / "postmaster.pid").exists(), "embedded server left running"

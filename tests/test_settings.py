@@ -1,0 +1,105 @@
+"""Settings: defaults from DESIGN §7, one clear error per bad variable, secrets masked."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from server.settings import ConfigError, load_settings
+
+
+def test_defaults_match_the_design() -> None:
+    s = load_settings({})
+    assert (s.app_env, s.port, s.db_pool_size, s.sync_timeout_ms) == (
+        "development",
+        3000,
+        10,
+        45000,
+    )
+    assert (s.api_retry_ms, s.db_retry_ms, s.rate_limit_per_minute) == (1500, 2000, 2000)
+    assert (s.sync_history_retention_days, s.rate_limit_ms) == (30, 100)
+    assert s.database_url is None and s.uses_embedded_database
+    assert s.redis_url is None and s.admin_token is None
+    assert s.cors_origins == ("*",)
+    assert s.sync_cron == ""
+
+
+@pytest.mark.parametrize(
+    ("app_env", "cron"),
+    [("development", ""), ("staging", "0 */6 * * *"), ("production", "0 */2 * * *")],
+)
+def test_app_env_picks_the_default_schedule(app_env: str, cron: str) -> None:
+    assert load_settings({"APP_ENV": app_env}).sync_cron == cron
+
+
+def test_explicit_sync_cron_wins_even_when_empty() -> None:
+    assert load_settings({"APP_ENV": "production", "SYNC_CRON": ""}).sync_cron == ""
+    assert load_settings({"SYNC_CRON": "*/5 * * * *"}).sync_cron == "*/5 * * * *"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("PORT", "abc", "PORT must be an integer between 1 and 65535"),
+        ("PORT", "70000", "PORT must be an integer between 1 and 65535"),
+        ("APP_ENV", "prod", "APP_ENV must be one of development, staging, production"),
+        ("DB_POOL_SIZE", "0", "DB_POOL_SIZE must be an integer between 1 and 100"),
+        ("DATABASE_URL", "mysql://x/y", "DATABASE_URL must be a URL starting with postgresql://"),
+        ("REDIS_URL", "http://x", "REDIS_URL must be a URL"),
+        ("SYNC_CRON", "every hour", "SYNC_CRON is not a valid 5-field cron expression"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8,nope", "TRUSTED_PROXIES 'nope' is not an IP address"),
+        ("CORS_ORIGINS", "example.com", "CORS_ORIGINS 'example.com' must be * or an origin"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of json, text"),
+        ("OPENROUTER_URL", "ftp://x", "OPENROUTER_URL must be a URL starting with http://"),
+        ("HUGGINGFACE_MAX_PAGES", "-1", "HUGGINGFACE_MAX_PAGES must be an integer"),
+        ("RATE_LIMIT_PER_MINUTE", "1e9", "RATE_LIMIT_PER_MINUTE must be an integer"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings({name: value})
+    assert fragment in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_parsed_values() -> None:
+    s = load_settings(
+        {
+            "TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1",
+            "CORS_ORIGINS": "https://a.example, https://b.example",
+            "LOG_LEVEL": "debug",
+            "DATABASE_URL": "postgresql://u:pw@db:5432/x?sslmode=require",
+            "REDIS_URL": "",
+        }
+    )
+    assert s.trusted_proxies == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("127.0.0.1/32"),
+    )
+    assert s.cors_origins == ("https://a.example", "https://b.example")
+    assert s.log_level == "DEBUG"
+    assert s.redis_url is None
+
+
+def test_secrets_never_appear_in_repr() -> None:
+    s = load_settings(
+        {
+            "ADMIN_TOKEN": "tok-SECRET-1",
+            "ARTIFICIAL_ANALYSIS_API_KEY": "aa-SECRET-2",
+            "DATABASE_URL": "postgresql://user:pw-SECRET-3@db/x",
+        }
+    )
+    text = repr(s) + str(s) + repr(s.admin_token)
+    assert "SECRET" not in text
+    assert "postgresql://user:***@db/x" in text
+    assert s.admin_token is not None and s.admin_token.reveal() == "tok-SECRET-1"
+
+
+def test_secret_comparison() -> None:
+    token = load_settings({"ADMIN_TOKEN": "abc"}).admin_token
+    assert token is not None
+    assert token.matches("abc")
+    assert not token.matches("abd")
+    assert not token.matches("")
+    assert not token.matches("abcd")
