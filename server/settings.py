@@ -134,6 +134,19 @@ def _secret(raw: str) -> Secret | None:
     return Secret(raw) if raw.strip() else None
 
 
+MIN_ADMIN_TOKEN_LENGTH = 16
+
+
+def _admin_token(raw: str) -> Secret | None:
+    value = raw.strip()
+    if not value:
+        return None
+    # A short or well-known token (the legacy client sent `x-admin: true`) is guessable.
+    if len(value) < MIN_ADMIN_TOKEN_LENGTH or value.lower() == "true":
+        raise ValueError(f"must be at least {MIN_ADMIN_TOKEN_LENGTH} characters long")
+    return Secret(value)
+
+
 def _networks(raw: str) -> tuple[IpNetwork, ...]:
     networks = []
     for item in filter(None, (part.strip() for part in raw.split(","))):
@@ -182,7 +195,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "REDIS_URL": ("redis_url", _REDIS_URL),
     "PORT": ("port", _int_between(1, 65535)),
     "HOST": ("host", _nonempty),
-    "ADMIN_TOKEN": ("admin_token", _secret),
+    "ADMIN_TOKEN": ("admin_token", _admin_token),
     "SYNC_TIMEOUT_MS": ("sync_timeout_ms", _int_between(1_000, 3_600_000)),
     "API_RETRY_MS": ("api_retry_ms", _int_between(0, 600_000)),
     "DB_RETRY_MS": ("db_retry_ms", _int_between(10, 600_000)),

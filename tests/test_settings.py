@@ -54,6 +54,8 @@ def test_explicit_sync_cron_wins_even_when_empty() -> None:
         ("OPENROUTER_URL", "ftp://x", "OPENROUTER_URL must be a URL starting with http://"),
         ("HUGGINGFACE_MAX_PAGES", "-1", "HUGGINGFACE_MAX_PAGES must be an integer"),
         ("RATE_LIMIT_PER_MINUTE", "1e9", "RATE_LIMIT_PER_MINUTE must be an integer"),
+        ("ADMIN_TOKEN", "true", "ADMIN_TOKEN must be at least 16 characters"),
+        ("ADMIN_TOKEN", "short", "ADMIN_TOKEN must be at least 16 characters"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
@@ -85,7 +87,7 @@ def test_parsed_values() -> None:
 def test_secrets_never_appear_in_repr() -> None:
     s = load_settings(
         {
-            "ADMIN_TOKEN": "tok-SECRET-1",
+            "ADMIN_TOKEN": "tok-SECRET-1-long-enough",
             "ARTIFICIAL_ANALYSIS_API_KEY": "aa-SECRET-2",
             "DATABASE_URL": "postgresql://user:pw-SECRET-3@db/x",
         }
@@ -93,13 +95,13 @@ def test_secrets_never_appear_in_repr() -> None:
     text = repr(s) + str(s) + repr(s.admin_token)
     assert "SECRET" not in text
     assert "postgresql://user:***@db/x" in text
-    assert s.admin_token is not None and s.admin_token.reveal() == "tok-SECRET-1"
+    assert s.admin_token is not None and s.admin_token.reveal() == "tok-SECRET-1-long-enough"
 
 
 def test_secret_comparison() -> None:
-    token = load_settings({"ADMIN_TOKEN": "abc"}).admin_token
+    token = load_settings({"ADMIN_TOKEN": "abcdefghijklmnop"}).admin_token
     assert token is not None
-    assert token.matches("abc")
-    assert not token.matches("abd")
+    assert token.matches("abcdefghijklmnop")
+    assert not token.matches("abcdefghijklmnoq")
     assert not token.matches("")
-    assert not token.matches("abcd")
+    assert not token.matches("abcdefghijklmnopq")
