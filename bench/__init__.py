@@ -1,0 +1,1 @@
+"""Benchmarks: reproducible load and sync measurements; results in BENCHMARKS.md."""
