@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="NOT IMPLEMENTED YET: placeholder until the sync capability lands; exits 1",
     )
     commands.add_parser("version", help="print the version")
+    from server import smoke
+
+    smoke.add_arguments(
+        commands.add_parser("smoke", help="check a running deployment; exit 1 on the first failure")
+    )
     return parser
 
 
@@ -41,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "version":
         print(__version__)
         return EXIT_OK
+    if args.command == "smoke":  # needs no settings: it probes another process
+        from server import smoke
+
+        return smoke.main(args, sys.stdout)
     try:
         settings = load_settings()
         if args.command == "serve":
