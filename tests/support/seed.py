@@ -12,7 +12,8 @@ Models (10), id -> notable facts:
                            text+image in; ctx 128000; out 16384; released 2024-05-13;
                            offerings openai (2.5/10, cache read 1.25) and openrouter
                            "openai/gpt-4o" (2.5/10); intelligence 29.7, 110.5 tok/s;
-                           a price_changed event: openai input 5 -> 2.5 at 2024-08-06 (run 1).
+                           a price_changed event: openai input 5 -> 2.5 at 2024-08-06 (run 1);
+                           the openai offering was first seen 2024-05-13.
 - openai/gpt-4o-mini       active; ctx 128000; released 2024-07-18; openai 0.15/0.6.
 - openai/gpt-3.5-turbo     REMOVED (removed_at 2025-06-01); openai 0.5/1.5 (offering removed).
 - anthropic/claude-sonnet-4  active; reasoning; ctx 1000000; out 64000; released 2025-05-22;
@@ -345,6 +346,7 @@ OFFERINGS: list[dict[str, Any]] = [
         cache_read_price=D("1.25"),
         context_window=128000,
         max_output_tokens=16384,
+        first_seen_at=datetime(2024, 5, 13, tzinfo=UTC),
     ),
     _offering(
         "openrouter",

@@ -1,0 +1,156 @@
+"""Model listing and lookups (SQLAlchemy Core; no HTTP or GraphQL here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.catalog.filters import CAPABILITY_COLUMNS, ModelFilter, ModelSort, SortField
+from server.catalog.rows import Row
+from server.tables import ENTITY_STATUSES, SOURCES, models, offerings
+
+# Minimum trigram similarity for a fuzzy (non-substring) search hit.
+SIMILARITY_FLOOR = 0.3
+
+MODEL_COLUMNS = [c for c in models.c if c.name not in ("search_text", "content_hash")]
+
+_SORT_COLUMNS: dict[SortField, Any] = {
+    SortField.NAME: func.lower(models.c.name),
+    SortField.RELEASE_DATE: models.c.release_date,
+    SortField.CONTEXT_WINDOW: models.c.context_window,
+    SortField.INPUT_PRICE: models.c.cheapest_input_price,
+    SortField.OUTPUT_PRICE: models.c.cheapest_output_price,
+    SortField.INTELLIGENCE_INDEX: models.c.intelligence_index,
+    SortField.OUTPUT_SPEED: models.c.output_tokens_per_second,
+    SortField.DOWNLOADS: models.c.downloads,
+    SortField.LIKES: models.c.likes,
+}
+
+
+@dataclass(frozen=True)
+class ModelPage:
+    rows: list[Row]
+    total: int
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search_condition(term: str) -> ColumnElement[bool]:
+    lowered = term.lower()
+    return or_(
+        models.c.search_text.like(f"%{_escape_like(lowered)}%", escape="\\"),
+        func.similarity(models.c.search_text, lowered) >= SIMILARITY_FLOOR,
+    )
+
+
+def validate_filter(flt: ModelFilter) -> None:
+    """Raise ValueError naming the bad value (the APIs turn it into VALIDATION_ERROR)."""
+    unknown = sorted(set(flt.capabilities) - CAPABILITY_COLUMNS.keys())
+    if unknown:
+        raise ValueError(
+            f"unknown capabilities {unknown}; expected some of {sorted(CAPABILITY_COLUMNS)}"
+        )
+    bad_status = sorted(set(flt.statuses) - set(ENTITY_STATUSES))
+    if bad_status:
+        raise ValueError(f"unknown statuses {bad_status}; expected some of {ENTITY_STATUSES}")
+    if flt.source is not None and flt.source not in SOURCES:
+        raise ValueError(f"unknown source {flt.source!r}; expected one of {SOURCES}")
+
+
+def _conditions(flt: ModelFilter) -> list[ColumnElement[bool]]:
+    c = models.c
+    conds: list[ColumnElement[bool]] = [c.status.in_(flt.statuses) if flt.statuses else false()]
+    if flt.search and flt.search.strip():
+        conds.append(_search_condition(flt.search.strip()))
+    if flt.creator:
+        conds.append(c.creator_id == flt.creator.lower())
+    if flt.provider:
+        served = and_(
+            offerings.c.model_id == c.id,
+            offerings.c.provider_id == flt.provider.lower(),
+            offerings.c.status == "active",
+        )
+        conds.append(exists().where(served))
+    conds.extend(c[CAPABILITY_COLUMNS[name]].is_(True) for name in flt.capabilities)
+    if flt.input_modalities:
+        conds.append(c.input_modalities.contains(list(flt.input_modalities)))
+    if flt.output_modalities:
+        conds.append(c.output_modalities.contains(list(flt.output_modalities)))
+    if flt.open_weights is not None:
+        conds.append(c.open_weights.is_(flt.open_weights))
+    conds.extend(_range_conditions(flt))
+    if flt.source:
+        conds.append(c.sources.contains([flt.source]))
+    return conds
+
+
+def _range_conditions(flt: ModelFilter) -> list[ColumnElement[bool]]:
+    c = models.c
+    pairs: list[tuple[Any, Any, bool]] = [
+        (c.context_window, flt.min_context_window, True),
+        (c.max_output_tokens, flt.min_max_output_tokens, True),
+        (c.cheapest_input_price, flt.max_input_price, False),
+        (c.cheapest_output_price, flt.max_output_price, False),
+        (c.release_date, flt.released_after, True),
+        (c.release_date, flt.released_before, False),
+    ]
+    return [col >= v if at_least else col <= v for col, v, at_least in pairs if v is not None]
+
+
+def _order_by(flt: ModelFilter, sort: ModelSort) -> list[Any]:
+    if sort.field is SortField.RELEVANCE:
+        if flt.search and flt.search.strip():
+            rank = func.similarity(models.c.search_text, flt.search.strip().lower())
+            return [rank.desc(), func.lower(models.c.name), models.c.id]
+        sort = ModelSort(SortField.NAME, sort.descending)
+    column = _SORT_COLUMNS[sort.field]
+    ordered = column.desc() if sort.descending else column.asc()
+    return [ordered.nulls_last(), models.c.id.desc() if sort.descending else models.c.id]
+
+
+def list_query(flt: ModelFilter, sort: ModelSort) -> Select[Any]:
+    return select(*MODEL_COLUMNS).where(*_conditions(flt)).order_by(*_order_by(flt, sort))
+
+
+async def list_models(
+    conn: AsyncConnection, flt: ModelFilter, sort: ModelSort, limit: int, offset: int
+) -> ModelPage:
+    """One page plus the total match count, in one statement (a window count)."""
+    validate_filter(flt)
+    total_col = func.count().over().label("_total")
+    query = list_query(flt, sort).add_columns(total_col).limit(limit).offset(offset)
+    result = (await conn.execute(query)).mappings().all()
+    if result:
+        total = int(result[0]["_total"])
+        rows = [_without_total(r) for r in result]
+        return ModelPage(rows, total)
+    # An empty page says nothing about the total (offset past the end, or limit 0).
+    count_query = select(func.count()).select_from(models).where(*_conditions(flt))
+    return ModelPage([], int(await conn.scalar(count_query) or 0))
+
+
+def _without_total(row: RowMapping) -> Row:
+    return {k: v for k, v in row.items() if k != "_total"}
+
+
+async def models_by_ids(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Row]:
+    if not ids:
+        return {}
+    query = select(*MODEL_COLUMNS).where(models.c.id.in_(list(set(ids))))
+    return {row["id"]: row for row in (await conn.execute(query)).mappings()}
