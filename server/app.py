@@ -8,11 +8,16 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from server.cors import setup_cors
 from server.database import create_engine, wait_for_database
 from server.health import setup_health_routes
 from server.keys import ENGINE, READ_ENGINE, REDIS, SCHEDULER, SETTINGS
+from server.metrics import metrics_middleware, setup_metrics_route
+from server.middleware import error_middleware
+from server.ratelimit import rate_limit_middleware, rate_limiter_ctx
 from server.redis_client import create_redis
 from server.request_log import request_log_middleware
+from server.rest import setup_rest
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,10 +69,22 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[request_log_middleware], client_max_size=MAX_REQUEST_BYTES)
+    # Outermost first: request id + log, metrics, the ONE error envelope, then rate limiting.
+    middlewares = [
+        request_log_middleware,
+        metrics_middleware,
+        error_middleware,
+        rate_limit_middleware,
+    ]
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(scheduler_ctx)
+    app.cleanup_ctx.append(rate_limiter_ctx)
     setup_health_routes(app)
+    setup_metrics_route(app)
+    setup_rest(app)
+    # Last: CORS wraps every route registered above, including /graphql.
+    setup_cors(app)
     return app

@@ -1,0 +1,229 @@
+"""Prometheus metrics: one registry for the process, helpers other modules call, /metrics.
+
+Counters and histograms are updated where things happen (the request middleware, the
+cache, the rate limiter, the sync). Values that live in PostgreSQL (catalog sizes, last
+successful sync per source, the last run's duration) are read when Prometheus scrapes, so
+every replica reports the shared truth without a background job.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
+
+from server.keys import ENGINE, READ_ENGINE
+from server.tables import SOURCES, models, offerings
+
+log = logging.getLogger(__name__)
+
+# Our own registry: no default process collectors from other libraries, no global clashes.
+REGISTRY = CollectorRegistry(auto_describe=True)
+_NS = "effect_models"
+
+HTTP_REQUESTS = Counter(
+    "http_requests",
+    "HTTP requests by method, route template and status",
+    ["method", "route", "status"],
+    namespace=_NS,
+    registry=REGISTRY,
+)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "Time from request to response, by route template and status",
+    ["route", "status"],
+    namespace=_NS,
+    registry=REGISTRY,
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+CACHE_HITS = Counter(
+    "cache_hits", "Response cache hits by layer", ["layer"], namespace=_NS, registry=REGISTRY
+)
+CACHE_MISSES = Counter(
+    "cache_misses", "Response cache misses by layer", ["layer"], namespace=_NS, registry=REGISTRY
+)
+CACHE_ERRORS = Counter(
+    "cache_errors",
+    "Cache operations that failed (served without cache)",
+    ["operation"],
+    namespace=_NS,
+    registry=REGISTRY,
+)
+RATE_LIMIT_REJECTIONS = Counter(
+    "rate_limit_rejections", "Requests answered 429", namespace=_NS, registry=REGISTRY
+)
+RATE_LIMIT_FAIL_OPEN = Counter(
+    "rate_limit_fail_open",
+    "Requests let through because the rate-limit store (Redis) failed",
+    namespace=_NS,
+    registry=REGISTRY,
+)
+SYNC_DURATION = Histogram(
+    "sync_duration_seconds",
+    "Duration of sync runs finished by this replica, by trigger and final status",
+    ["trigger", "status"],
+    namespace=_NS,
+    registry=REGISTRY,
+    buckets=(1, 2.5, 5, 10, 20, 30, 45, 60, 120, 300, 600),
+)
+# Scrape-time gauges, read from PostgreSQL.
+LAST_SYNC_DURATION = Gauge(
+    "last_sync_duration_seconds",
+    "Duration of the most recent finished sync run (any replica)",
+    namespace=_NS,
+    registry=REGISTRY,
+)
+LAST_SUCCESSFUL_SYNC = Gauge(
+    "last_successful_sync_timestamp_seconds",
+    "Unix time of the last run in which the source succeeded (0 = never)",
+    ["source"],
+    namespace=_NS,
+    registry=REGISTRY,
+)
+CATALOG_MODELS = Gauge(
+    "catalog_models",
+    "Models in the catalog by status",
+    ["status"],
+    namespace=_NS,
+    registry=REGISTRY,
+)
+CATALOG_OFFERINGS = Gauge(
+    "catalog_offerings",
+    "Offerings in the catalog by status",
+    ["status"],
+    namespace=_NS,
+    registry=REGISTRY,
+)
+DB_POOL = Gauge(
+    "db_pool_connections",
+    "SQLAlchemy pool connections by engine (primary/read) and state",
+    ["engine", "state"],
+    namespace=_NS,
+    registry=REGISTRY,
+)
+SCRAPE_ERRORS = Counter(
+    "metrics_scrape_errors",
+    "Scrapes whose database-derived gauges could not be refreshed",
+    namespace=_NS,
+    registry=REGISTRY,
+)
+
+SUCCEEDED_SOURCE_STATUSES = ("succeeded", "ok", "success")
+
+
+def observe_sync(trigger: str, status: str, seconds: float) -> None:
+    """For the sync service: record one finished run."""
+    SYNC_DURATION.labels(trigger=trigger, status=status).observe(seconds)
+
+
+def route_label(request: web.Request) -> str:
+    """The route template, never the raw path: ids must not explode label cardinality."""
+    resource = request.match_info.route.resource
+    if resource is None:
+        return "unmatched"
+    return resource.canonical
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        route = route_label(request)
+        code = str(status)
+        HTTP_REQUESTS.labels(method=request.method, route=route, status=code).inc()
+        HTTP_LATENCY.labels(route=route, status=code).observe(time.perf_counter() - started)
+
+
+# ------------------------------------------------------------------ scrape-time gauges
+
+_LAST_SUCCESS_SQL = text(
+    """
+    SELECT s.source, extract(epoch FROM max(r.finished_at)) AS at
+    FROM sync_runs AS r, jsonb_each(r.source_stats) AS s(source, stats)
+    WHERE r.finished_at IS NOT NULL AND s.stats->>'status' = ANY(:ok)
+    GROUP BY s.source
+    """
+)
+_LAST_DURATION_SQL = text(
+    """
+    SELECT extract(epoch FROM finished_at - started_at) FROM sync_runs
+    WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1
+    """
+)
+
+
+async def _refresh_catalog_gauges(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        model_counts = await conn.execute(
+            select(models.c.status, func.count()).group_by(models.c.status)
+        )
+        _set_by_status(CATALOG_MODELS, model_counts.all())
+        offering_counts = await conn.execute(
+            select(offerings.c.status, func.count()).group_by(offerings.c.status)
+        )
+        _set_by_status(CATALOG_OFFERINGS, offering_counts.all())
+        ok = {"ok": list(SUCCEEDED_SOURCE_STATUSES)}
+        last: dict[str, Any] = {
+            row[0]: row[1] for row in (await conn.execute(_LAST_SUCCESS_SQL, ok)).all()
+        }
+        for source in SOURCES:
+            LAST_SUCCESSFUL_SYNC.labels(source=source).set(float(last.get(source) or 0))
+        duration = await conn.scalar(_LAST_DURATION_SQL)
+        LAST_SYNC_DURATION.set(float(duration or 0))
+
+
+def _set_by_status(gauge: Gauge, rows: Any) -> None:
+    seen = {str(status): int(count) for status, count in rows}
+    for status in ("active", "deprecated", "removed"):
+        gauge.labels(status=status).set(seen.get(status, 0))
+
+
+def _refresh_pool_gauges(name: str, engine: AsyncEngine) -> None:
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return
+    DB_POOL.labels(engine=name, state="size").set(pool.size())
+    DB_POOL.labels(engine=name, state="checked_out").set(pool.checkedout())
+    DB_POOL.labels(engine=name, state="idle").set(pool.checkedin())
+    DB_POOL.labels(engine=name, state="overflow").set(max(pool.overflow(), 0))
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    read_engine = request.app[READ_ENGINE]
+    _refresh_pool_gauges("primary", engine)
+    if read_engine is not engine:
+        _refresh_pool_gauges("read", read_engine)
+    try:
+        await _refresh_catalog_gauges(read_engine)
+    except Exception as exc:  # a scrape must still answer while PostgreSQL is down
+        SCRAPE_ERRORS.inc()
+        log.warning("metrics: catalog gauges not refreshed: %s: %s", type(exc).__name__, exc)
+    body = generate_latest(REGISTRY)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def setup_metrics_route(app: web.Application) -> None:
+    app.router.add_get("/metrics", metrics_handler)

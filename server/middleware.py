@@ -1,0 +1,183 @@
+"""The ONE error middleware (DESIGN §8.5): every failure becomes the JSON error envelope.
+
+    {"error": {"code", "message", "details"?}, "timestamp"}
+
+- `server.errors.ApiError` (expected failures) → its status, code, message, details, headers;
+- aiohttp's own HTTP errors (unknown route 404, wrong method 405 + `Allow`, body too large
+  413, …) → the same envelope;
+- PostgreSQL unreachable → 503 SERVICE_UNAVAILABLE;
+- anything else → 500 INTERNAL_SERVER_ERROR with a fixed message: the stack trace (and any
+  SQL in it) goes to the log with the request id, never to the client.
+
+It also validates the raw query string once for every route (length, UTF-8), so handlers
+only ever see decodable parameters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+import orjson
+import sqlalchemy.exc
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from server.database import DatabaseUnavailable
+from server.errors import ApiError, ValidationError
+from server.health import utc_now_iso
+from server.request_log import REQUEST_ID_KEY
+
+log = logging.getLogger(__name__)
+
+# Far below aiohttp's 8190-byte request-line cap, so oversized queries get our envelope.
+MAX_QUERY_BYTES = 2048
+INTERNAL_MESSAGE = "an internal error occurred; it has been logged with the request id"
+UNAVAILABLE_MESSAGE = "the database is unavailable; retry shortly"
+
+# aiohttp HTTPException status → public code (DESIGN §6 codes plus the HTTP ones we add).
+_CODES = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+    503: "SERVICE_UNAVAILABLE",
+}
+_DB_UNREACHABLE: tuple[type[BaseException], ...] = (
+    DatabaseUnavailable,
+    OSError,
+    TimeoutError,  # pool checkout timeout and asyncio.TimeoutError (same class on 3.11)
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.TimeoutError,
+    sqlalchemy.exc.DisconnectionError,
+)
+
+
+def error_body(code: str, message: str, details: Any = None) -> bytes:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return orjson.dumps({"error": error, "timestamp": utc_now_iso()})
+
+
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> web.Response:
+    response = web.Response(
+        status=status,
+        body=error_body(code, message, details),
+        content_type="application/json",
+        headers=headers,
+    )
+    # Errors are never cached by browsers or proxies.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def is_database_unreachable(exc: BaseException) -> bool:
+    """True when exc (or what caused it) says PostgreSQL cannot be reached right now."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(seen) < 10:
+        seen.add(id(current))
+        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, _DB_UNREACHABLE):
+            return True
+        orig = getattr(current, "orig", None)
+        current = current.__cause__ or current.__context__ or orig
+    return False
+
+
+def check_query_string(request: web.Request) -> None:
+    """Reject query strings that are too long or not UTF-8, naming the parameter."""
+    raw = request.rel_url.raw_query_string
+    if len(raw) > MAX_QUERY_BYTES:
+        raise ValidationError(
+            f"query string must be at most {MAX_QUERY_BYTES} bytes long",
+            details={"parameter": "query", "length": len(raw), "max": MAX_QUERY_BYTES},
+        )
+    for pair in filter(None, raw.split("&")):
+        name_raw, _, value_raw = pair.partition("=")
+        name = _decode(name_raw, "query parameter names")
+        _decode(value_raw, name)
+
+
+def _decode(raw: str, what: str) -> str:
+    try:
+        return unquote_to_bytes(raw.replace("+", " ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            f"{what} must be valid UTF-8 (percent-encoded UTF-8 bytes)",
+            details={"parameter": what},
+        ) from None
+
+
+def _http_exception_response(exc: web.HTTPException) -> web.StreamResponse:
+    if exc.status < 400:
+        raise exc  # redirects and 304s are not errors
+    code = _CODES.get(exc.status, "INTERNAL_SERVER_ERROR" if exc.status >= 500 else "BAD_REQUEST")
+    message = _http_message(exc)
+    headers = {k: v for k, v in exc.headers.items() if k.lower() not in _ENTITY_HEADERS}
+    return error_response(exc.status, code, message, headers=headers)
+
+
+_ENTITY_HEADERS = {"content-type", "content-length", "content-encoding"}
+
+
+def _http_message(exc: web.HTTPException) -> str:
+    if exc.status == 404:
+        return "no route matches this path; see /v1/openapi.json"
+    if exc.status == 405:
+        allowed = exc.headers.get("Allow", "")
+        return f"method not allowed here; allowed: {allowed}" if allowed else exc.reason
+    if exc.status == 413:
+        return f"request body too large: {exc.text or exc.reason}"
+    return exc.text or exc.reason
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        check_query_string(request)
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+    except web.HTTPException as exc:
+        return _http_exception_response(exc)
+    except asyncio.CancelledError:
+        raise  # the client went away; nothing to answer
+    except Exception as exc:
+        return _unexpected(request, exc)
+
+
+def _unexpected(request: web.Request, exc: Exception) -> web.Response:
+    request_id = request.get(REQUEST_ID_KEY)
+    if is_database_unreachable(exc):
+        log.warning(
+            "database unreachable on %s %s: %s: %s",
+            request.method,
+            request.path,
+            type(exc).__name__,
+            exc,
+        )
+        return error_response(
+            503, "SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE, headers={"Retry-After": "5"}
+        )
+    # The log line carries the request id (server.logs), so the client's id finds the trace.
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    details = {"requestId": request_id} if request_id else None
+    return error_response(500, "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE, details)

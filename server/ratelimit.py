@@ -1,0 +1,218 @@
+"""Per-client-IP rate limiting (DESIGN §6): RATE_LIMIT_PER_MINUTE requests per minute.
+
+A fixed one-minute window per IP, counted atomically in Redis by one Lua script (INCR and
+expiry in a single round trip, so every replica shares the count). Without Redis an
+in-process counter does the same for a single replica. When Redis errors the request is let
+through (fail open): a broken Redis must not take the API down. Each fail-open is counted
+(`effect_models_rate_limit_fail_open_total`) and logged at warning level, at most once per
+LOG_EVERY_S so an outage does not flood the log.
+
+Every response carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`
+(seconds until the window resets); a 429 adds `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from server import metrics
+from server.errors import ApiError, RateLimited
+from server.keys import REDIS, SETTINGS
+from server.settings import IpNetwork
+
+log = logging.getLogger(__name__)
+
+WINDOW_MS = 60_000
+KEY_PREFIX = "em:rl:"
+EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
+LOG_EVERY_S = 10.0
+
+# KEYS[1] = counter key, ARGV[1] = window in ms. Returns {count, ms until reset}.
+# The expiry is set on the first hit of a window; a key that somehow lost its TTL gets one.
+_LUA = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_s: int  # seconds until the window resets
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_s),
+        }
+
+
+def _decide(limit: int, count: int, ttl_ms: int) -> Decision:
+    return Decision(
+        allowed=count <= limit,
+        limit=limit,
+        remaining=max(limit - count, 0),
+        reset_s=max(math.ceil(ttl_ms / 1000), 1),
+    )
+
+
+class RateLimiter(Protocol):
+    async def hit(self, client: str) -> Decision: ...
+
+
+class MemoryRateLimiter:
+    """Fixed windows in a dict, for one replica without Redis."""
+
+    def __init__(self, limit: int, window_ms: int = WINDOW_MS) -> None:
+        self._limit = limit
+        self._window_s = window_ms / 1000
+        self._windows: dict[str, tuple[float, int]] = {}
+        self._next_sweep = 0.0
+
+    async def hit(self, client: str) -> Decision:
+        now = time.monotonic()
+        self._sweep(now)
+        ends_at, count = self._windows.get(client, (0.0, 0))
+        if ends_at <= now:
+            ends_at, count = now + self._window_s, 0
+        count += 1
+        self._windows[client] = (ends_at, count)
+        return _decide(self._limit, count, int((ends_at - now) * 1000))
+
+    def _sweep(self, now: float) -> None:
+        # Drop finished windows now and then, so memory stays bounded by active clients.
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self._window_s
+        self._windows = {k: v for k, v in self._windows.items() if v[0] > now}
+
+
+class RedisRateLimiter:
+    """The shared limiter; fails open (allows, counts, warns) when Redis errors."""
+
+    def __init__(self, redis: Redis, limit: int, window_ms: int = WINDOW_MS) -> None:
+        self._limit = limit
+        self._window_ms = window_ms
+        self._script = redis.register_script(_LUA)
+        self._last_warning = float("-inf")
+        self._unlogged_failures = 0
+
+    async def hit(self, client: str) -> Decision:
+        try:
+            count, ttl_ms = await self._script(keys=[KEY_PREFIX + client], args=[self._window_ms])
+        except (RedisError, OSError, TimeoutError) as exc:
+            return self._fail_open(exc)
+        return _decide(self._limit, int(count), int(ttl_ms))
+
+    def _fail_open(self, exc: BaseException) -> Decision:
+        metrics.RATE_LIMIT_FAIL_OPEN.inc()
+        self._unlogged_failures += 1
+        now = time.monotonic()
+        if now - self._last_warning >= LOG_EVERY_S:
+            log.warning(
+                "rate limiter failing open (%d request(s) let through): Redis error %s: %s",
+                self._unlogged_failures,
+                type(exc).__name__,
+                exc,
+            )
+            self._last_warning = now
+            self._unlogged_failures = 0
+        return Decision(allowed=True, limit=self._limit, remaining=self._limit, reset_s=60)
+
+
+def create_rate_limiter(redis: Redis | None, limit: int) -> RateLimiter:
+    return RedisRateLimiter(redis, limit) if redis is not None else MemoryRateLimiter(limit)
+
+
+# ------------------------------------------------------------------ client identity
+
+
+def client_ip(peer: str | None, forwarded_for: str | None, trusted: Sequence[IpNetwork]) -> str:
+    """The caller's IP. X-Forwarded-For counts only when the peer is a trusted proxy; it is
+    read right to left, skipping our own proxies, so a client cannot spoof it by prepending."""
+    peer_ip = _parse_ip(peer)
+    if peer_ip is None:
+        return peer or "unknown"
+    if not forwarded_for or not _is_trusted(peer_ip, trusted):
+        return str(peer_ip)
+    hops = [_parse_ip(part.strip()) for part in forwarded_for.split(",")]
+    if any(hop is None for hop in hops):
+        return str(peer_ip)  # a malformed header is ignored, not trusted partially
+    for hop in reversed(hops):
+        assert hop is not None
+        if not _is_trusted(hop, trusted):
+            return str(hop)
+    return str(hops[0])
+
+
+def _parse_ip(value: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def _is_trusted(
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address, trusted: Sequence[IpNetwork]
+) -> bool:
+    return any(ip in network for network in trusted)
+
+
+# ------------------------------------------------------------------ middleware
+
+RATE_LIMITER: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")
+
+
+async def rate_limiter_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx entry (after Redis is opened): choose the limiter for this app."""
+    app[RATE_LIMITER] = create_rate_limiter(app[REDIS], app[SETTINGS].rate_limit_per_minute)
+    yield
+
+
+@web.middleware
+async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path in EXEMPT_PATHS:
+        return await handler(request)
+    settings = request.app[SETTINGS]
+    client = client_ip(
+        request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxies
+    )
+    decision = await request.app[RATE_LIMITER].hit(client)
+    headers = decision.headers()
+    if not decision.allowed:
+        metrics.RATE_LIMIT_REJECTIONS.inc()
+        raise RateLimited(
+            f"rate limit of {decision.limit} requests per minute exceeded; "
+            f"retry in {decision.reset_s} s",
+            details={"limit": decision.limit, "retryAfter": decision.reset_s},
+            headers={**headers, "Retry-After": str(decision.reset_s)},
+        )
+    try:
+        response = await handler(request)
+    except (ApiError, web.HTTPException) as exc:
+        exc.headers.update(headers)
+        raise
+    if not response.prepared:  # a websocket or stream has already sent its headers
+        response.headers.update(headers)
+    return response

@@ -1,0 +1,156 @@
+"""Cached JSON bodies for catalog responses: ETag, 304, gzip, Cache-Control, version header.
+
+A body is built once per catalog version and stored in a small in-process LRU in front of
+the shared cache (Redis when configured). Keys include the catalog version, so a finished
+sync makes every old key unreachable on all replicas at once, and the in-process copy can
+never serve data older than the version it was looked up with.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from server import metrics
+from server.cache import MemoryCache, ResponseCache
+
+# Bodies below this are sent as they are: gzip would save little and cost CPU.
+GZIP_MIN_BYTES = 1024
+LOCAL_ENTRIES = 256
+CACHE_CONTROL = "public, max-age=60"
+VERSION_HEADER = "X-Catalog-Version"
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    version: int
+    etag: str
+    body: bytes
+    gzipped: bytes | None
+
+    def encode(self) -> bytes:
+        gz = self.gzipped or b""
+        header = f"{self.version} {self.etag} {len(self.body)} {len(gz)}\n".encode()
+        return header + self.body + gz
+
+    @classmethod
+    def decode(cls, raw: bytes) -> CachedBody | None:
+        header, sep, rest = raw.partition(b"\n")
+        parts = header.split(b" ")
+        if not sep or len(parts) != 4:
+            return None  # written by an incompatible version: treat as a miss
+        version, etag, body_len, gz_len = parts
+        n, g = int(body_len), int(gz_len)
+        if len(rest) != n + g:
+            return None
+        return cls(int(version), etag.decode(), rest[:n], rest[n:] if g else None)
+
+    @classmethod
+    def build(cls, version: int, body: bytes) -> CachedBody:
+        digest = hashlib.blake2b(body, digest_size=10).hexdigest()
+        gz = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+        return cls(version, f'"v{version}-{digest}"', body, gz)
+
+
+Builder = Callable[[], Awaitable[tuple[int, bytes]]]  # -> (version read with the data, body)
+
+
+class BodyCache:
+    """In-process LRU in front of the shared cache; both keyed by version-bearing keys."""
+
+    def __init__(self, shared: ResponseCache, shared_is_local: bool) -> None:
+        self._local = MemoryCache(LOCAL_ENTRIES)
+        self._shared = None if shared_is_local else shared
+
+    async def get(self, key: str) -> CachedBody | None:
+        raw = await self._local.get(key)
+        if raw is not None:
+            metrics.CACHE_HITS.labels(layer="rest_local").inc()
+            return CachedBody.decode(raw)
+        if self._shared is not None:
+            raw = await self._shared.get(key)
+            if raw is not None:
+                entry = CachedBody.decode(raw)
+                if entry is not None:
+                    metrics.CACHE_HITS.labels(layer="rest_shared").inc()
+                    await self._local.set(key, raw, _LOCAL_TTL_S)
+                    return entry
+        metrics.CACHE_MISSES.labels(layer="rest").inc()
+        return None
+
+    async def put(self, key: str, entry: CachedBody, ttl_s: int) -> None:
+        raw = entry.encode()
+        await self._local.set(key, raw, min(ttl_s, _LOCAL_TTL_S))
+        if self._shared is not None:
+            await self._shared.set(key, raw, ttl_s)
+
+
+# The local copy is short-lived so memory follows what is hot now.
+_LOCAL_TTL_S = 300
+
+
+def accepts_gzip(request: web.Request) -> bool:
+    for item in request.headers.get("Accept-Encoding", "").split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            q = params.strip().lower()
+            return not (q.startswith("q=") and _zero(q[2:]))
+    return False
+
+
+def _zero(q: str) -> bool:
+    try:
+        return float(q) == 0
+    except ValueError:
+        return False
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    wanted = etag.strip('"')
+    for candidate in if_none_match.split(","):
+        tag = candidate.strip()
+        if tag == "*":
+            return True
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        if tag.strip('"') == wanted:
+            return True
+    return False
+
+
+def respond(request: web.Request, entry: CachedBody) -> web.Response:
+    headers = {
+        "ETag": entry.etag,
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": "Accept-Encoding",
+        VERSION_HEADER: str(entry.version),
+    }
+    if etag_matches(request.headers.get("If-None-Match"), entry.etag):
+        return web.Response(status=304, headers=headers)
+    if entry.gzipped is not None and accepts_gzip(request):
+        headers["Content-Encoding"] = "gzip"
+        return web.Response(body=entry.gzipped, content_type="application/json", headers=headers)
+    return web.Response(body=entry.body, content_type="application/json", headers=headers)
+
+
+async def serve_cached(
+    request: web.Request,
+    cache: BodyCache,
+    current_version: int,
+    key: str,
+    ttl_s: int,
+    build: Builder,
+) -> web.Response:
+    """Answer from the cache entry for (current_version, key), building it on a miss."""
+    entry = await cache.get(f"v{current_version}:{key}")
+    if entry is None:
+        version, body = await build()
+        entry = CachedBody.build(version, body)
+        await cache.put(f"v{version}:{key}", entry, ttl_s)
+    return respond(request, entry)

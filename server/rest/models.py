@@ -1,0 +1,139 @@
+"""GET /v1/models and GET /v1/models/{id}: the legacy list and record, served from cache."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.catalog.filters import CAPABILITY_COLUMNS, ModelFilter, ModelSort, SortField
+from server.catalog.models import list_models, models_by_ids
+from server.catalog.related import offerings_by_model_ids
+from server.errors import NotFound
+from server.rest import params
+from server.rest.cached import serve_cached
+from server.rest.envelope import envelope
+from server.rest.legacy import legacy_model
+from server.rest.state import BODY_CACHE, REST_CATALOG_VERSION, read_snapshot
+from server.tables import ENTITY_STATUSES, SOURCES
+
+LIST_TTL_S = 3600
+MODEL_TTL_S = 7200
+MAX_LIMIT = 100
+MAX_OFFSET = 1_000_000
+# `all=true` returns every matching model; this bounds one response if the catalog explodes.
+ALL_LIMIT = 100_000
+MODALITIES = ("text", "image", "audio", "video", "pdf", "file")
+
+# Public sort names (camelCase, like the JSON fields) -> catalog sort fields.
+SORT_FIELDS: dict[str, SortField] = {
+    "name": SortField.NAME,
+    "releaseDate": SortField.RELEASE_DATE,
+    "contextWindow": SortField.CONTEXT_WINDOW,
+    "inputPrice": SortField.INPUT_PRICE,
+    "outputPrice": SortField.OUTPUT_PRICE,
+    "intelligenceIndex": SortField.INTELLIGENCE_INDEX,
+    "outputSpeed": SortField.OUTPUT_SPEED,
+    "downloads": SortField.DOWNLOADS,
+    "likes": SortField.LIKES,
+    "relevance": SortField.RELEVANCE,
+}
+SORT_VALUES = tuple(f"{sign}{name}" for name in SORT_FIELDS for sign in ("", "-"))
+
+
+def parse_sort(query: Mapping[str, str]) -> ModelSort:
+    value = params.one_of(query, "sort", SORT_VALUES)
+    if value is None:
+        return ModelSort()
+    return ModelSort(SORT_FIELDS[value.lstrip("-")], descending=value.startswith("-"))
+
+
+def parse_filter(query: Mapping[str, str]) -> ModelFilter:
+    statuses = params.choices(query, "status", ENTITY_STATUSES) or ("active", "deprecated")
+    return ModelFilter(
+        search=params.text(query, "search"),
+        creator=params.text(query, "creator"),
+        provider=params.text(query, "provider"),
+        capabilities=params.choices(query, "capabilities", tuple(CAPABILITY_COLUMNS)),
+        input_modalities=params.choices(query, "inputModalities", MODALITIES),
+        output_modalities=params.choices(query, "outputModalities", MODALITIES),
+        open_weights=params.boolean(query, "openWeights"),
+        min_context_window=params.optional_integer(query, "minContextWindow", 0, 2**31 - 1),
+        min_max_output_tokens=params.optional_integer(query, "minMaxOutputTokens", 0, 2**31 - 1),
+        max_input_price=params.price(query, "maxInputPrice"),
+        max_output_price=params.price(query, "maxOutputPrice"),
+        released_after=params.day(query, "releasedAfter"),
+        released_before=params.day(query, "releasedBefore"),
+        statuses=statuses,
+        source=params.one_of(query, "source", SOURCES),
+    )
+
+
+def _today() -> Any:
+    return datetime.now(UTC).date()
+
+
+async def _legacy_page(
+    conn: AsyncConnection, flt: ModelFilter, sort: ModelSort, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    page = await list_models(conn, flt, sort, limit, offset)
+    ids = [row["id"] for row in page.rows]
+    offerings = await offerings_by_model_ids(conn, ids) if ids else {}
+    today = _today()
+    return [legacy_model(row, offerings.get(row["id"], []), today) for row in page.rows], page.total
+
+
+def _cache_key(kind: str, values: Mapping[str, Any]) -> str:
+    # Parsed values, not the raw query: `limit=20` and no limit share one entry.
+    return kind + ":" + "&".join(f"{k}={values[k]}" for k in sorted(values))
+
+
+async def list_models_handler(request: web.Request) -> web.Response:
+    query = request.query
+    flt = parse_filter(query)
+    sort = parse_sort(query)
+    everything = params.boolean(query, "all") is True
+    limit = ALL_LIMIT if everything else params.integer(query, "limit", 20, 1, MAX_LIMIT)
+    offset = 0 if everything else params.integer(query, "offset", 0, 0, MAX_OFFSET)
+
+    async def build() -> tuple[int, bytes]:
+        async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
+            return await _legacy_page(conn, flt, sort, limit, offset)
+
+        version, (records, total) = await read_snapshot(request.app, work)
+        shown_limit = total if everything else limit
+        meta = {"total": total, "limit": shown_limit, "offset": offset}
+        return version, envelope(records, meta)
+
+    key = _cache_key("models", {**asdict(flt), **asdict(sort), "limit": limit, "offset": offset})
+    version = await request.app[REST_CATALOG_VERSION].get()
+    return await serve_cached(request, request.app[BODY_CACHE], version, key, LIST_TTL_S, build)
+
+
+async def get_model_handler(request: web.Request) -> web.Response:
+    # Ids contain "/"; a trailing slash is the same resource. Ids are stored lower case.
+    model_id = request.match_info["id"].rstrip("/").lower()
+    if not model_id or len(model_id) > params.MAX_TEXT_LENGTH:
+        raise NotFound(f"no model with id {model_id[:100]!r}", details={"id": model_id[:100]})
+
+    async def build() -> tuple[int, bytes]:
+        async def work(conn: AsyncConnection) -> dict[str, Any] | None:
+            found = await models_by_ids(conn, [model_id])
+            row = found.get(model_id)
+            if row is None:
+                return None
+            offerings = await offerings_by_model_ids(conn, [model_id])
+            return legacy_model(row, offerings.get(model_id, []), _today())
+
+        version, record = await read_snapshot(request.app, work)
+        if record is None:
+            raise NotFound(f"no model with id {model_id!r}", details={"id": model_id})
+        return version, envelope(record)
+
+    version = await request.app[REST_CATALOG_VERSION].get()
+    key = _cache_key("model", {"id": model_id})
+    return await serve_cached(request, request.app[BODY_CACHE], version, key, MODEL_TTL_S, build)

@@ -1,0 +1,458 @@
+"""The OpenAPI 3.1 document of the /v1 routes, served at /v1/openapi.json.
+
+A static document (not generated from handlers) so it is reviewed like code. Tests keep it
+true: every /v1 route is documented, real responses validate against it, and a bounded
+schemathesis run finds no 5xx and no response outside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from server import __version__
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(
+    schema: dict[str, Any], description: str, headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {JSON: {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+_INT = {"type": "integer"}
+_STR = {"type": "string"}
+_BOOL = {"type": "boolean"}
+_NUM = {"type": "number"}
+_STR_LIST = {"type": "array", "items": _STR}
+_NULLABLE_STR = {"type": ["string", "null"]}
+_TIMESTAMP = {"type": "string", "format": "date-time"}
+
+_RATE_HEADERS = {
+    "RateLimit-Limit": {"schema": _INT, "description": "requests allowed per minute"},
+    "RateLimit-Remaining": {"schema": _INT, "description": "requests left in this window"},
+    "RateLimit-Reset": {"schema": _INT, "description": "seconds until the window resets"},
+}
+_CACHE_HEADERS = {
+    **_RATE_HEADERS,
+    "ETag": {"schema": _STR, "description": "changes when the body or catalog version does"},
+    "X-Catalog-Version": {"schema": _INT, "description": "catalog version of the data"},
+}
+
+_COMMON_ERRORS = {
+    "400": _error("VALIDATION_ERROR: a parameter broke a rule; the message names it"),
+    "429": _error("RATE_LIMITED: too many requests from this client; see Retry-After"),
+    "503": _error("SERVICE_UNAVAILABLE: the database cannot be reached"),
+}
+_NOT_MODIFIED = {"description": "If-None-Match matched the current ETag"}
+_ADMIN_ERRORS = {
+    "401": _error("UNAUTHORIZED: missing or wrong admin token"),
+    "403": _error("FORBIDDEN: admin operations are disabled (no ADMIN_TOKEN on the server)"),
+}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+_MODEL_FIELDS: dict[str, Any] = {
+    "id": {**_STR, "description": "canonical id <creator>/<slug>"},
+    "name": _STR,
+    "provider": {**_STR, "description": "the model's creator"},
+    "contextWindow": {**_INT, "description": "tokens; 0 when unknown"},
+    "maxOutputTokens": {**_INT, "description": "tokens; 0 when unknown"},
+    "inputCost": {**_NUM, "description": "USD per 1M tokens; 0 when unknown (see pricingKnown)"},
+    "outputCost": _NUM,
+    "cacheReadCost": _NUM,
+    "cacheWriteCost": _NUM,
+    "modalities": {**_STR_LIST, "description": "input then output modalities"},
+    "capabilities": {**_STR_LIST, "description": "tools, reasoning"},
+    "releaseDate": {**_STR, "description": "YYYY-MM-DD or empty"},
+    "lastUpdated": _STR,
+    "knowledge": {**_STR, "description": "training cutoff as the source gives it, or empty"},
+    "openWeights": _BOOL,
+    "supportsTemperature": _BOOL,
+    "supportsAttachments": _BOOL,
+    "new": {**_BOOL, "description": "released in the last 30 days"},
+}
+_MODEL_EXTRAS: dict[str, Any] = {
+    "pricingKnown": {**_BOOL, "description": "false when the costs are placeholders (0)"},
+    "pricingProvider": {**_STR, "description": "provider whose offering the costs come from"},
+    "offeringsCount": _INT,
+    "status": {"type": "string", "enum": ["active", "deprecated", "removed"]},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "timestamp"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": _STR, "message": _STR, "details": {}},
+            },
+            "timestamp": _TIMESTAMP,
+        },
+    },
+    "Model": {
+        "type": "object",
+        "required": [*_MODEL_FIELDS, *_MODEL_EXTRAS],
+        "properties": {**_MODEL_FIELDS, **_MODEL_EXTRAS},
+    },
+    "ModelList": {
+        "type": "object",
+        "required": ["data", "meta", "timestamp"],
+        "properties": {
+            "data": {"type": "array", "items": _ref("Model")},
+            "meta": {
+                "type": "object",
+                "required": ["total", "limit", "offset"],
+                "properties": {"total": _INT, "limit": _INT, "offset": _INT},
+            },
+            "timestamp": _TIMESTAMP,
+        },
+    },
+    "ModelResponse": {
+        "type": "object",
+        "required": ["data", "timestamp"],
+        "properties": {"data": _ref("Model"), "timestamp": _TIMESTAMP},
+    },
+    "Provider": {
+        "type": "object",
+        "required": ["id", "name", "kind", "modelsCount", "offeringsCount"],
+        "properties": {
+            "id": _STR,
+            "name": _STR,
+            "kind": {**_STR, "description": "lab, host, router, or empty"},
+            "apiUrl": _STR,
+            "docUrl": _STR,
+            "envVars": _STR_LIST,
+            "npmPackage": _STR,
+            "status": _STR,
+            "modelsCount": {**_INT, "description": "models it serves (active offerings)"},
+            "offeringsCount": _INT,
+            "createdModelsCount": {**_INT, "description": "models it created"},
+        },
+    },
+    "ProviderList": {
+        "type": "object",
+        "required": ["data", "meta", "timestamp"],
+        "properties": {
+            "data": {"type": "array", "items": _ref("Provider")},
+            "meta": {"type": "object", "required": ["total"], "properties": {"total": _INT}},
+            "timestamp": _TIMESTAMP,
+        },
+    },
+    "SyncStarted": {
+        "type": "object",
+        "required": ["data", "timestamp"],
+        "properties": {
+            "data": {
+                "type": "object",
+                "required": ["syncId", "status", "message"],
+                "properties": {"syncId": _INT, "status": {"const": "started"}, "message": _STR},
+            },
+            "timestamp": _TIMESTAMP,
+        },
+    },
+    "SyncRun": {
+        "type": "object",
+        "required": [
+            "id",
+            "status",
+            "message",
+            "startedAt",
+            "completedAt",
+            "totalFetched",
+            "totalStored",
+        ],
+        "properties": {
+            "id": _INT,
+            "status": {
+                "type": "string",
+                "enum": ["running", "succeeded", "partial", "failed", "abandoned"],
+            },
+            "message": _STR,
+            "startedAt": _TIMESTAMP,
+            "completedAt": {"type": ["string", "null"], "format": "date-time"},
+            "totalFetched": _INT,
+            "totalStored": _INT,
+            "totalChanged": _INT,
+            "trigger": _STR,
+            "sources": _STR_LIST,
+            "sourceStats": {"type": "object", "description": "per-source status and counts"},
+            "durationMs": {"type": ["integer", "null"]},
+            "replicaId": _NULLABLE_STR,
+        },
+    },
+    "SyncHistory": {
+        "type": "object",
+        "required": ["data", "meta", "timestamp"],
+        "properties": {
+            "data": {"type": "array", "items": _ref("SyncRun")},
+            "meta": {"type": "object", "required": ["total"], "properties": {"total": _INT}},
+            "timestamp": _TIMESTAMP,
+        },
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status", "timestamp", "version"],
+        "properties": {"status": {"const": "ok"}, "timestamp": _TIMESTAMP, "version": _STR},
+    },
+    "Ready": {
+        "type": "object",
+        "required": ["status", "checks", "timestamp"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ready", "unavailable"]},
+            "checks": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "enum": ["ok", "unavailable"]},
+            },
+            "timestamp": _TIMESTAMP,
+        },
+    },
+}
+
+_SORTS = (
+    "name",
+    "releaseDate",
+    "contextWindow",
+    "inputPrice",
+    "outputPrice",
+    "intelligenceIndex",
+    "outputSpeed",
+    "downloads",
+    "likes",
+    "relevance",
+)
+_LIST_PARAMETERS = [
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "page size"),
+    _query(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": 1000000, "default": 0},
+        "rows to skip",
+    ),
+    _query("provider", {"type": "string", "maxLength": 200}, "only models this provider serves"),
+    _query("all", {"type": "boolean"}, "true: every matching model, limit/offset ignored"),
+    _query("search", {"type": "string", "maxLength": 200}, "text search on id and name"),
+    _query("creator", {"type": "string", "maxLength": 200}, "only models made by this provider"),
+    _query(
+        "capabilities",
+        _STR,
+        "comma list, all required: tools, reasoning, structured_output, attachments, temperature",
+    ),
+    _query(
+        "inputModalities", _STR, "comma list, all required: text, image, audio, video, pdf, file"
+    ),
+    _query("outputModalities", _STR, "comma list, all required"),
+    _query("openWeights", {"type": "boolean"}, "open-weights models only (or none)"),
+    _query("minContextWindow", {"type": "integer", "minimum": 0, "maximum": 2147483647}, "tokens"),
+    _query(
+        "minMaxOutputTokens", {"type": "integer", "minimum": 0, "maximum": 2147483647}, "tokens"
+    ),
+    _query(
+        "maxInputPrice", {"type": "number", "minimum": 0}, "cheapest input price at most (USD/1M)"
+    ),
+    _query("maxOutputPrice", {"type": "number", "minimum": 0}, "cheapest output price at most"),
+    _query("releasedAfter", {"type": "string", "format": "date"}, "released on or after"),
+    _query("releasedBefore", {"type": "string", "format": "date"}, "released on or before"),
+    _query("status", _STR, "comma list of active, deprecated, removed (default active,deprecated)"),
+    _query(
+        "source",
+        {
+            "type": "string",
+            "enum": ["models.dev", "openrouter", "huggingface", "artificialanalysis"],
+        },
+        "only models this source lists",
+    ),
+    _query(
+        "sort",
+        {"type": "string", "enum": [f"{sign}{name}" for name in _SORTS for sign in ("", "-")]},
+        "field, '-' prefix for descending; nulls last",
+    ),
+]
+_ADMIN_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"xAdmin": []}]
+
+PATHS: dict[str, Any] = {
+    "/health": {
+        "get": {
+            "summary": "Process is alive",
+            "responses": {"200": _json(_ref("Health"), "alive")},
+        }
+    },
+    "/ready": {
+        "get": {
+            "summary": "PostgreSQL (and Redis if configured) answer",
+            "responses": {
+                "200": _json(_ref("Ready"), "ready"),
+                "503": _json(_ref("Ready"), "a dependency is down; checks say which"),
+            },
+        }
+    },
+    "/v1/models": {
+        "get": {
+            "summary": "List models (flat legacy records)",
+            "parameters": _LIST_PARAMETERS,
+            "responses": {
+                "200": _json(_ref("ModelList"), "one page of models", _CACHE_HEADERS),
+                "304": _NOT_MODIFIED,
+                **_COMMON_ERRORS,
+            },
+        }
+    },
+    "/v1/models/{id}": {
+        "get": {
+            "summary": "One model by canonical id (ids contain '/')",
+            "parameters": [
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1},
+                    "example": "openai/gpt-4o",
+                }
+            ],
+            "responses": {
+                "200": _json(_ref("ModelResponse"), "the model", _CACHE_HEADERS),
+                "304": _NOT_MODIFIED,
+                "404": _error("NOT_FOUND: no model with this id"),
+                **_COMMON_ERRORS,
+            },
+        }
+    },
+    "/v1/providers": {
+        "get": {
+            "summary": "List providers with model counts",
+            "responses": {
+                "200": _json(_ref("ProviderList"), "every provider", _CACHE_HEADERS),
+                "304": _NOT_MODIFIED,
+                **_COMMON_ERRORS,
+            },
+        }
+    },
+    "/v1/admin/sync": {
+        "post": {
+            "summary": "Start a sync in the background (admin)",
+            "security": _ADMIN_SECURITY,
+            "requestBody": {
+                "required": False,
+                "content": {
+                    JSON: {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "sources": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": {
+                                        "type": "string",
+                                        "enum": [
+                                            "models.dev",
+                                            "openrouter",
+                                            "huggingface",
+                                            "artificialanalysis",
+                                        ],
+                                    },
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "202": _json(_ref("SyncStarted"), "started"),
+                "409": _error("CONFLICT: a sync is already running (details.syncId)"),
+                "413": _error("PAYLOAD_TOO_LARGE: request body over 1 MiB"),
+                **_ADMIN_ERRORS,
+                **_COMMON_ERRORS,
+            },
+        }
+    },
+    "/v1/admin/sync/history": {
+        "get": {
+            "summary": "Recent sync runs, newest first (admin)",
+            "security": _ADMIN_SECURITY,
+            "parameters": [
+                _query(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
+                    "runs to return",
+                )
+            ],
+            "responses": {
+                "200": _json(_ref("SyncHistory"), "runs"),
+                **_ADMIN_ERRORS,
+                **_COMMON_ERRORS,
+            },
+        }
+    },
+    "/v1/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "responses": {
+                "200": {
+                    "description": "OpenAPI 3.1",
+                    "content": {JSON: {"schema": {"type": "object"}}},
+                },
+                "429": _COMMON_ERRORS["429"],
+            },
+        }
+    },
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Effect Models REST API",
+        "version": __version__,
+        "description": (
+            "Legacy-compatible /v1 routes of the Effect Models catalog. Errors everywhere are "
+            '{"error":{"code","message","details"?},"timestamp"}. Every response carries '
+            "RateLimit-Limit/-Remaining/-Reset; catalog responses carry ETag and "
+            "X-Catalog-Version and honour If-None-Match. Benchmark data attributed to "
+            "https://artificialanalysis.ai/."
+        ),
+    },
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN"},
+            "xAdmin": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "x-admin",
+                "description": "ADMIN_TOKEN (legacy header)",
+            },
+        },
+    },
+}
+
+_BODY = orjson.dumps(DOCUMENT)
+
+
+async def openapi_handler(request: web.Request) -> web.Response:
+    return web.Response(
+        body=_BODY, content_type=JSON, headers={"Cache-Control": "public, max-age=300"}
+    )

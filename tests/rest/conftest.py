@@ -1,0 +1,39 @@
+"""Fixtures for the REST / HTTP-edge tests: the real app on real PostgreSQL (and Redis)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.app import create_app
+from server.settings import Settings
+from tests.support.seed import SeedInfo, seed_catalog
+
+Client = TestClient[web.Request, web.Application]
+MakeClient = Callable[..., Awaitable[Client]]
+
+
+@pytest.fixture
+async def seeded(engine: AsyncEngine) -> SeedInfo:
+    return await seed_catalog(engine)
+
+
+@pytest.fixture
+def make_client(aiohttp_client: Any) -> MakeClient:
+    """Build a client for create_app(settings) with overrides, e.g. make_client(s, port=1)."""
+
+    async def make(settings: Settings, **overrides: Any) -> Client:
+        app = create_app(settings.with_overrides(**overrides) if overrides else settings)
+        return await aiohttp_client(app)  # type: ignore[no-any-return]
+
+    return make
+
+
+@pytest.fixture
+async def redis_client_app(make_client: MakeClient, settings_with_redis: Settings) -> Client:
+    return await make_client(settings_with_redis)
