@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 _SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
 # libpq-only query parameters that asyncpg's SQLAlchemy dialect would reject as kwargs.
 _DROPPED_PARAMS = {"sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout"}
+# asyncpg's statement cache size; 0 behind a transaction-mode pooler (docs/operations.md).
+STATEMENT_CACHE_PARAM = "statement_cache_size"
 
 CONNECT_TIMEOUT_S = 5.0
 # Bounds one statement so a request never hangs on a stuck server (DESIGN §6: 503, not a hang).
@@ -54,6 +57,8 @@ def translate_url(url: str) -> AsyncpgUrl:
             if value not in _SSL_MODES:
                 raise ValueError(f"sslmode={value!r} is not one of {sorted(_SSL_MODES)}")
             connect_args["ssl"] = value
+        elif key == STATEMENT_CACHE_PARAM:
+            connect_args.update(_statement_cache_args(value))
         elif key not in _DROPPED_PARAMS:
             kept.append((key, value))
     scheme = "postgresql+asyncpg"
@@ -61,10 +66,38 @@ def translate_url(url: str) -> AsyncpgUrl:
     return AsyncpgUrl(sqlalchemy_url=rebuilt, connect_args=connect_args)
 
 
+def _statement_cache_args(raw: str) -> dict[str, Any]:
+    """`?statement_cache_size=0` for PgBouncer in transaction mode: a prepared statement
+    lives in one server connection, and the next transaction may get another one. Turns off
+    asyncpg's statement cache and SQLAlchemy's, and names each statement uniquely."""
+    try:
+        size = int(raw)
+    except ValueError:
+        raise ValueError(f"{STATEMENT_CACHE_PARAM}={raw!r} is not an integer") from None
+    if size < 0:
+        raise ValueError(f"{STATEMENT_CACHE_PARAM} must be >= 0, got {size}")
+    if size > 0:
+        return {"statement_cache_size": size}
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4().hex}__",
+    }
+
+
 def asyncpg_dsn(url: str) -> str:
-    """The URL in the plain libpq form raw asyncpg.connect() accepts (it parses sslmode itself)."""
+    """The URL in the plain libpq form raw asyncpg.connect() accepts (it parses sslmode itself).
+
+    statement_cache_size is dropped: asyncpg would send it as a server setting. Raw asyncpg
+    (the sync's lock and bulk paths) needs a session-mode connection anyway.
+    """
     parts = urlsplit(url)
-    return urlunsplit(("postgresql", *parts[1:]))
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k != STATEMENT_CACHE_PARAM
+    ]
+    return urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
 def create_engine(url: str, pool_size: int, application_name: str = "effect-models") -> AsyncEngine:
