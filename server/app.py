@@ -19,6 +19,7 @@ from server.redis_client import create_redis
 from server.request_log import request_log_middleware
 from server.rest import setup_rest
 from server.settings import Settings
+from sync.service import setup_sync
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(scheduler_ctx)
     app.cleanup_ctx.append(rate_limiter_ctx)
+    setup_sync(app)
     setup_health_routes(app)
     setup_metrics_route(app)
     setup_rest(app)

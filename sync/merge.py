@@ -1,0 +1,262 @@
+"""The merge: normalized records of all sources -> one canonical catalog. Pure, no I/O.
+
+Identity, in order (DESIGN §5): the override table -> exact ids shared across sources
+(models.dev's `openrouter` entries use OpenRouter ids; Hugging Face repo ids) -> the
+normalized id (creator aliases, `.` = `-`) -> the word-order-free name. The method that
+linked each record is kept in `external_ids.match_method`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.identity import model_id, name_key, override_for, slug_key, split_variant
+from sync.merge_rows import model_row, offering_row
+from sync.records import Normalized, ProviderRecord, SourceItem
+
+# Which source's facts win for model attributes (first non-empty value wins).
+_FACT_PRIORITY = (
+    "models.dev:first",
+    "openrouter",
+    "models.dev",
+    "huggingface",
+    "artificialanalysis",
+)
+
+
+@dataclass
+class Link:
+    model_id: str
+    method: str
+
+
+@dataclass
+class Catalog:
+    providers: dict[str, ProviderRecord] = field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    offerings: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    external_ids: dict[tuple[str, str], Link] = field(default_factory=dict)
+    scores: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
+    # (source, external id) -> model id, None while unmatched (AA rows that link nothing)
+    record_models: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    methods: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    unmatched: Counter[str] = field(default_factory=Counter)
+
+
+class _Index:
+    """Lookup tables from every kind of key to canonical model ids."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, str] = {}  # "source:external id" -> model id
+        self.hf: dict[str, str] = {}  # lower-case HF repo id -> model id
+        self.normalized: dict[str, str] = {}  # "creator/slug-key" -> model id
+        self.by_slug: dict[str, set[str]] = defaultdict(set)  # slug-key -> model ids
+        self.by_name: dict[str, set[str]] = defaultdict(set)  # name key -> model ids
+
+    def add(self, mid: str, item: SourceItem) -> None:
+        self.exact.setdefault(f"{item.source}:{item.external_id}", mid)
+        creator, slug = mid.split("/", 1)
+        self.normalized.setdefault(f"{creator}/{slug_key(slug)}", mid)
+        if item.creator_hint:
+            self.normalized.setdefault(f"{item.creator_hint}/{slug_key(item.slug)}", mid)
+        self.by_slug[slug_key(slug)].add(mid)
+        self.by_name[name_key(item.model.name)].add(mid)
+        if item.model.huggingface_id:
+            self.hf.setdefault(item.model.huggingface_id.lower(), mid)
+        if item.offering and item.offering.provider_model_id.count("/") == 1:
+            # Open-weight hosts list HF repo ids as their own model ids.
+            self.hf.setdefault(item.offering.provider_model_id.lower(), mid)
+
+    def unique(self, table: dict[str, set[str]], key: str) -> str | None:
+        found = table.get(key) or set()
+        return next(iter(found)) if len(found) == 1 else None
+
+
+def merge(sources: list[Normalized]) -> Catalog:
+    by_source = {n.source: n for n in sources}
+    catalog = Catalog()
+    index = _Index()
+    contributions: dict[str, list[tuple[str, SourceItem]]] = defaultdict(list)
+
+    def link(item: SourceItem, found: Link | None, create: bool) -> None:
+        if found is None and create:
+            found = Link(model_id(item.creator_hint or "unknown", item.slug), "exact")
+        key = (item.source, item.external_id)
+        if found is None:
+            catalog.record_models[key] = None
+            catalog.unmatched[item.source] += 1
+            return
+        catalog.record_models[key] = found.model_id
+        catalog.external_ids[key] = found
+        catalog.methods[item.source][found.method] += 1
+        rank = "models.dev:first" if item.first_party else item.source
+        contributions[found.model_id].append((rank, item))
+        index.add(found.model_id, item)
+
+    models_dev = by_source.get("models.dev")
+    md_items = models_dev.items if models_dev else []
+    for item in sorted(md_items, key=_models_dev_order):
+        link(item, _match_models_dev(item, index), create=True)
+    for item in _items(by_source, "openrouter"):
+        link(item, _match_shared(item, index, f"models.dev:openrouter/{item.external_id}"), True)
+    for item in _items(by_source, "huggingface"):
+        link(item, _match_shared(item, index, None), create=True)
+    for item in _items(by_source, "artificialanalysis"):
+        link(item, _match_aa(item, index), create=False)
+
+    for mid, items in contributions.items():
+        catalog.models[mid] = model_row(mid, _by_priority(items))
+    _collect_offerings(catalog, contributions)
+    _collect_scores(catalog, contributions)
+    _collect_providers(catalog, sources)
+    return catalog
+
+
+def _items(by_source: dict[str, Normalized], source: str) -> list[SourceItem]:
+    found = by_source.get(source)
+    return found.items if found else []
+
+
+def _models_dev_order(item: SourceItem) -> tuple[int, str]:
+    """First-party entries define canonical ids; then author/slug ids; then hosts' own ids."""
+    if item.first_party:
+        return 0, item.external_id
+    return (1 if item.creator_hint else 2), item.external_id
+
+
+def _match_models_dev(item: SourceItem, index: _Index) -> Link | None:
+    if item.first_party:
+        return None  # defines its own canonical id
+    if item.creator_hint:
+        found = index.normalized.get(f"{item.creator_hint}/{slug_key(item.slug)}")
+        if found is None and item.offering is not None:
+            found = index.hf.get(item.offering.provider_model_id.lower())
+            return Link(found, "hf-id") if found else None
+        return Link(found, "normalized") if found else None
+    # A host's own plain id (azure `gpt-5`): link to the one lab model with that slug.
+    found = index.unique(index.by_slug, slug_key(item.slug))
+    if found:
+        return Link(found, "normalized")
+    found = index.unique(index.by_name, name_key(item.model.name))
+    if found:
+        return Link(found, "name")
+    return Link(
+        model_id(item.offering.provider_id if item.offering else "unknown", item.slug), "exact"
+    )
+
+
+def _match_shared(item: SourceItem, index: _Index, exact_key: str | None) -> Link | None:
+    if exact_key and exact_key in index.exact:
+        return Link(index.exact[exact_key], "exact")
+    hf_id = item.model.huggingface_id
+    if hf_id and hf_id.lower() in index.hf:
+        return Link(index.hf[hf_id.lower()], "hf-id")
+    found = index.normalized.get(f"{item.creator_hint}/{slug_key(item.slug)}")
+    if found:
+        return Link(found, "normalized")
+    found = index.unique(index.by_name, name_key(item.model.name))
+    return Link(found, "name") if found else None
+
+
+def _match_aa(item: SourceItem, index: _Index) -> Link | None:
+    forced = override_for(item.source, item.external_id)
+    if forced:
+        return Link(forced, "override") if forced in index.normalized.values() else None
+    full = slug_key(str(item.extra.get("full_slug") or item.slug))
+    for slug in dict.fromkeys((full, item.slug)):
+        found = index.normalized.get(f"{item.creator_hint}/{slug}")
+        found = found or index.unique(index.by_slug, slug)
+        if found:
+            return Link(found, "normalized")
+    found = index.unique(index.by_name, name_key(item.model.name))
+    return Link(found, "name") if found else None
+
+
+def aa_variant(item: SourceItem, mid: str) -> str:
+    """The effort variant under which an AA row's scores attach to model `mid`."""
+    full = slug_key(str(item.extra.get("full_slug") or item.slug))
+    if slug_key(mid.split("/", 1)[1]) == full:
+        return ""  # the row's full slug is the model itself (e.g. `qwen3-max`)
+    return split_variant(full)[1]
+
+
+def _by_priority(items: list[tuple[str, SourceItem]]) -> list[SourceItem]:
+    return [item for _, item in sorted(items, key=lambda p: _FACT_PRIORITY.index(p[0]))]
+
+
+def _collect_offerings(
+    catalog: Catalog, contributions: dict[str, list[tuple[str, SourceItem]]]
+) -> None:
+    found: dict[tuple[str, str], list[tuple[str, SourceItem]]] = defaultdict(list)
+    for mid, items in contributions.items():
+        for _, item in items:
+            if item.offering is not None:
+                key = (item.offering.provider_id, item.offering.provider_model_id)
+                found[key].append((mid, item))
+    for key, candidates in found.items():
+        # The provider's own API wins (OpenRouter API over models.dev's copy of it).
+        candidates.sort(key=lambda c: c[1].source != key[0])
+        mid, winner = candidates[0]
+        others = [item for _, item in candidates[1:]]
+        catalog.offerings[key] = offering_row(mid, winner, others)
+
+
+def _collect_scores(
+    catalog: Catalog, contributions: dict[str, list[tuple[str, SourceItem]]]
+) -> None:
+    for mid, items in contributions.items():
+        for _, item in items:
+            variant = aa_variant(item, mid) if item.source == "artificialanalysis" else ""
+            for score in item.scores:
+                key = (mid, item.source, score.metric, variant)
+                catalog.scores.setdefault(
+                    key,
+                    {
+                        "model_id": mid,
+                        "source": item.source,
+                        "metric": score.metric,
+                        "variant": variant,
+                        "value": score.value,
+                        "unit": score.unit,
+                        "self_reported": score.self_reported,
+                    },
+                )
+    _denormalize(catalog)
+
+
+def _denormalize(catalog: Catalog) -> None:
+    """Copy headline scores and cheapest prices onto model rows (list sorts need no join)."""
+    for column, metric in (
+        ("intelligence_index", "intelligence_index"),
+        ("output_tokens_per_second", "median_output_tokens_per_second"),
+    ):
+        best: dict[str, tuple[bool, Any]] = {}
+        for (mid, _, m, variant), row in catalog.scores.items():
+            if m == metric:
+                rank = (variant == "", row["value"])  # the base variant, else the best one
+                if mid not in best or rank > best[mid]:
+                    best[mid] = rank
+        for mid, (_, value) in best.items():
+            catalog.models[mid][column] = value
+    for column, price in (
+        ("cheapest_input_price", "input_price"),
+        ("cheapest_output_price", "output_price"),
+    ):
+        for row in catalog.offerings.values():
+            value = row[price]
+            model = catalog.models[row["model_id"]]
+            if value is not None and (model[column] is None or value < model[column]):
+                model[column] = value
+
+
+def _collect_providers(catalog: Catalog, sources: list[Normalized]) -> None:
+    for normalized in sources:
+        for provider in normalized.providers:
+            catalog.providers.setdefault(provider.id, provider)
+    for provider_id, _ in catalog.offerings:
+        if provider_id not in catalog.providers:
+            name = "OpenRouter" if provider_id == "openrouter" else provider_id
+            kind = "router" if provider_id == "openrouter" else None
+            catalog.providers[provider_id] = ProviderRecord(provider_id, name, kind)

@@ -1,0 +1,97 @@
+"""Small strict field readers shared by the normalizers. Each raises InvalidRecord."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sync.records import InvalidRecord, JsonObject
+
+PER_MILLION = Decimal(1_000_000)
+
+
+def obj(value: Any, what: str) -> JsonObject:
+    if not isinstance(value, dict):
+        raise InvalidRecord(f"{what} is not an object")
+    return value
+
+
+def text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRecord(f"{what} is missing or not a string")
+    return value
+
+
+def opt_text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def opt_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def opt_int(value: Any, what: str) -> int | None:
+    """A non-negative integer; 0 and absent mean unknown (models.dev uses 0 for unknown)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise InvalidRecord(f"{what} is not a non-negative integer")
+    return int(value) or None
+
+
+def decimal_number(value: Any, what: str) -> Decimal | None:
+    """A JSON number (or numeric string) as an exact Decimal; None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidRecord(f"{what} is not a number")
+    try:
+        # str() first: Decimal(0.1) would carry the binary float error, Decimal("0.1") does not.
+        result = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidRecord(f"{what} is not a number: {value!r}") from None
+    if not result.is_finite():
+        raise InvalidRecord(f"{what} is not finite")
+    return result
+
+
+def string_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(item for item in value if isinstance(item, str))
+
+
+def loose_date(value: Any) -> date | None:
+    """YYYY-MM-DD, or YYYY-MM (first of the month); None when absent or malformed."""
+    if not isinstance(value, str):
+        return None
+    for fmt in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            return datetime.strptime(value[:10], fmt).date()  # a date: no zone involved
+        except ValueError:
+            continue
+    return None
+
+
+def iso_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def normalize_decimal(value: Decimal) -> Decimal:
+    """Drop trailing zeros so 3.000000 and 3 hash and compare the same."""
+    normalized = value.normalize()
+    # normalize() writes 100 as 1E+2; quantize back to an integer exponent when whole.
+    return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
+
+
+def sub(raw: JsonObject, key: str) -> JsonObject:
+    """A nested object, or {} when absent or not an object (optional groups of fields)."""
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}

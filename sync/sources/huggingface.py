@@ -1,0 +1,107 @@
+"""Hugging Face Hub `GET /api/models`: popularity of open-weight repos, no prices.
+
+Pages are followed through the `Link: <…>; rel="next"` header up to HUGGINGFACE_MAX_PAGES.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sync import parse
+from sync.fetch import Fetcher, SourceFailure
+from sync.identity import canonical_creator
+from sync.records import InvalidRecord, ModelFacts, Normalized, RawRecord, SourceItem
+from sync.sources.common import finish
+
+SOURCE = "huggingface"
+_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
+
+
+def next_link(header: str | None) -> str | None:
+    """The rel="next" URL of a GitHub-style Link header, or None on the last page."""
+    if not header:
+        return None
+    match = _NEXT.search(header)
+    return match.group(1) if match else None
+
+
+async def fetch(fetcher: Fetcher, url: str, max_pages: int) -> Any:
+    rows: list[Any] = []
+    next_url: str | None = url
+    for _ in range(max_pages):
+        if next_url is None:
+            break
+        page = await fetcher.get_json(next_url)
+        if not isinstance(page.body, list):
+            raise SourceFailure("huggingface: expected a JSON list of models")
+        rows.extend(page.body)
+        next_url = next_link(page.header("Link"))
+    return rows
+
+
+def records(document: Any) -> list[RawRecord]:
+    if not isinstance(document, list):
+        raise SourceFailure("huggingface: expected a JSON list of models")
+    out = []
+    for index, row in enumerate(document):
+        key = row.get("id") if isinstance(row, dict) else None
+        external_id = key if isinstance(key, str) and key else f"#invalid-{index}"
+        out.append(RawRecord(SOURCE, external_id, row if isinstance(row, dict) else {}))
+    return out
+
+
+def normalize(document: Any) -> Normalized:
+    return normalize_records(records(document))
+
+
+def normalize_records(raw: list[RawRecord]) -> Normalized:
+    result = Normalized(SOURCE, raw=[r for r in raw if not r.external_id.startswith("#")])
+    for record in raw:
+        try:
+            if record.external_id.startswith("#"):
+                raise InvalidRecord("id is missing")
+            result.items.append(_item(record))
+        except InvalidRecord as exc:
+            result.reject(record.external_id, str(exc))
+    return finish(result)
+
+
+def _count(value: Any, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRecord(f"{what} is not a non-negative integer")
+    return value
+
+
+def _item(record: RawRecord) -> SourceItem:
+    raw = record.payload
+    owner, _, name = record.external_id.partition("/")
+    if not name:
+        raise InvalidRecord("id is not owner/name")
+    tags = parse.string_list(raw.get("tags"))
+    license_tag = next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), None)
+    created = parse.iso_datetime(raw.get("createdAt"))
+    trending = raw.get("trendingScore")
+    facts = ModelFacts(
+        name=name,
+        open_weights=True,  # a public Hub repo publishes its weights
+        license=license_tag,
+        release_date=created.date() if created else None,
+        huggingface_id=record.external_id,
+        downloads=_count(raw.get("downloads"), "downloads"),
+        likes=_count(raw.get("likes"), "likes"),
+        trending_score=float(trending) if isinstance(trending, int | float) else None,
+    )
+    return SourceItem(
+        source=SOURCE,
+        external_id=record.external_id,
+        creator_hint=canonical_creator(owner),
+        slug=name,
+        model=facts,
+        extra={
+            "pipeline_tag": parse.opt_text(raw.get("pipeline_tag")),
+            "library_name": parse.opt_text(raw.get("library_name")),
+        },
+    )

@@ -1,0 +1,29 @@
+"""Helpers for the sync tests: fixture payload URLs and settings pointing at them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from server.secrets import Secret
+from server.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream"
+FIXTURE_FILES = {
+    "models_dev_url": "models_dev.json",
+    "openrouter_url": "openrouter.json",
+    "huggingface_url": "huggingface.json",
+    "artificial_analysis_url": "artificialanalysis.json",
+}
+
+
+def file_settings(base: Settings, directory: Path = FIXTURES, **overrides: object) -> Settings:
+    """Settings whose four upstream URLs are file:// URLs in `directory`."""
+    urls = {attr: (directory / name).resolve().as_uri() for attr, name in FIXTURE_FILES.items()}
+    return base.with_overrides(
+        **urls,
+        artificial_analysis_api_key=Secret("test-aa-key"),
+        api_retry_ms=10,
+        rate_limit_ms=0,
+        **overrides,
+    )

@@ -1,0 +1,74 @@
+"""SyncService end to end on the small hand-written fixtures (file:// upstreams)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.settings import Settings
+from sync.service import SyncAlreadyRunning, SyncService, SyncStarted
+from tests.sync.support import file_settings
+
+
+async def _scalar(engine: AsyncEngine, sql: str) -> object:
+    async with engine.connect() as conn:
+        return await conn.scalar(text(sql))
+
+
+async def test_run_stores_the_merged_catalog(engine: AsyncEngine, settings: Settings) -> None:
+    service = SyncService(engine, file_settings(settings), replica_id="test-replica")
+    result = await service.run("cli")
+    assert result.status == "succeeded", result.message
+    assert await _scalar(engine, "SELECT count(*) FROM providers") == 4
+    row = await _scalar(engine, f"SELECT status FROM sync_runs WHERE id = {result.run_id}")
+    assert row == "succeeded"
+    assert await _scalar(engine, "SELECT replica_id FROM sync_runs") == "test-replica"
+    assert await _scalar(engine, "SELECT version FROM catalog_state") == 1
+    # OpenRouter's own API wins for its offering: 1.25 per 1M, not models.dev's 1.5 copy.
+    price = await _scalar(
+        engine,
+        "SELECT input_price FROM offerings WHERE provider_id = 'openrouter' "
+        "AND provider_model_id = 'openai/gpt-5'",
+    )
+    assert str(price) == "1.25"
+
+
+async def test_trigger_returns_at_once_and_a_second_trigger_is_refused(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    service = SyncService(engine, file_settings(settings))
+    first = await service.trigger("admin")
+    second = await service.trigger("admin")
+    assert isinstance(first, SyncStarted)
+    assert second == SyncAlreadyRunning(first.run_id)
+    await service.wait_idle()
+    assert await _scalar(engine, f"SELECT status FROM sync_runs WHERE id = {first.run_id}") == (
+        "succeeded"
+    )
+
+
+async def test_commit_listener_and_events(engine: AsyncEngine, settings: Settings) -> None:
+    service = SyncService(engine, file_settings(settings))
+    seen: list[tuple[int, int]] = []
+
+    async def listener(run_id: int, version: int) -> None:
+        seen.append((run_id, version))
+
+    service.add_commit_listener(listener)
+    events = service.events()
+    first_event = asyncio.ensure_future(events.__anext__())
+    await asyncio.sleep(0)
+    result = await service.run("admin")
+    assert seen == [(result.run_id, 1)]
+    assert (await first_event).kind == "run_started"
+    await events.aclose()
+
+
+async def test_unknown_source_is_a_value_error(engine: AsyncEngine, settings: Settings) -> None:
+    service = SyncService(engine, file_settings(settings))
+    with pytest.raises(ValueError, match="unknown source"):
+        await service.trigger("admin", ["models.dev", "nope"])
+    assert await _scalar(engine, "SELECT count(*) FROM sync_runs") == 0
