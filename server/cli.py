@@ -28,10 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
     serve.add_argument("--host", help="interface to bind (default: $HOST or 0.0.0.0)")
     commands.add_parser("migrate", help="apply database migrations up to head")
-    commands.add_parser(
-        "sync",
-        help="NOT IMPLEMENTED YET: placeholder until the sync capability lands; exits 1",
+    sync = commands.add_parser(
+        "sync", help="run a sync in the foreground (exit 0 ok, 3 partial, 1 failed)"
     )
+    from sync.cli import add_arguments as add_sync_arguments
+
+    add_sync_arguments(sync)
     commands.add_parser("version", help="print the version")
     from server import smoke
 
@@ -138,11 +140,20 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
-    print(
-        "effect-models sync: not implemented yet (the sync capability has not landed)",
-        file=sys.stderr,
-    )
-    return EXIT_FAILURE
+    from sync import cli as sync_cli
+    from sync.service import validate_sources
+
+    try:
+        validate_sources(args.source)
+        if args.from_dir is not None:
+            settings = sync_cli.from_dir_settings(settings, args.from_dir)
+    except ValueError as exc:
+        print(f"effect-models sync: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    with database(settings) as ready_settings:
+        result = asyncio.run(sync_cli.run_cli_sync(ready_settings, args.source))
+    sync_cli.print_summary(result)
+    return sync_cli.exit_code(result)
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
