@@ -26,6 +26,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
+from server.catalog.freshness import SUCCESS_STATUSES
 from server.keys import ENGINE, READ_ENGINE
 from server.tables import SOURCES, models, offerings
 
@@ -122,8 +123,6 @@ SCRAPE_ERRORS = Counter(
     registry=REGISTRY,
 )
 
-SUCCEEDED_SOURCE_STATUSES = ("succeeded", "ok", "success")
-
 
 def observe_sync(trigger: str, status: str, seconds: float) -> None:
     """For the sync service: record one finished run."""
@@ -184,7 +183,7 @@ async def _refresh_catalog_gauges(engine: AsyncEngine) -> None:
             select(offerings.c.status, func.count()).group_by(offerings.c.status)
         )
         _set_by_status(CATALOG_OFFERINGS, offering_counts.all())
-        ok = {"ok": list(SUCCEEDED_SOURCE_STATUSES)}
+        ok = {"ok": list(SUCCESS_STATUSES)}
         last: dict[str, Any] = {
             row[0]: row[1] for row in (await conn.execute(_LAST_SUCCESS_SQL, ok)).all()
         }

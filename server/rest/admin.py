@@ -7,14 +7,15 @@ from typing import Any
 
 import orjson
 from aiohttp import web
-from sqlalchemy import func, select
 
 from server.auth import require_admin
+from server.catalog.sync_runs import list_sync_runs
 from server.errors import Conflict, ServiceUnavailable, ValidationError
 from server.keys import READ_ENGINE, SETTINGS
 from server.rest import params
 from server.rest.envelope import json_response
-from server.tables import SOURCES, sync_runs
+from server.tables import SOURCES
+from sync.service import SYNC_SERVICE, SyncAlreadyRunning
 
 HISTORY_MAX = 100
 
@@ -51,8 +52,6 @@ async def _requested_sources(request: web.Request) -> list[str] | None:
 
 
 async def trigger_sync_handler(request: web.Request) -> web.Response:
-    from sync.service import SYNC_SERVICE, SyncAlreadyRunning  # TEMP until sync lands
-
     _admin(request)
     sources = await _requested_sources(request)
     service = request.app.get(SYNC_SERVICE)
@@ -102,8 +101,6 @@ def history_record(row: Any) -> dict[str, Any]:
 async def sync_history_handler(request: web.Request) -> web.Response:
     _admin(request)
     limit = params.integer(request.query, "limit", 10, 1, HISTORY_MAX)
-    query = select(sync_runs).order_by(sync_runs.c.started_at.desc(), sync_runs.c.id.desc())
     async with request.app[READ_ENGINE].connect() as conn:
-        rows = (await conn.execute(query.limit(limit))).mappings().all()
-        total = int(await conn.scalar(select(func.count()).select_from(sync_runs)) or 0)
-    return json_response([history_record(r) for r in rows], {"total": total})
+        page = await list_sync_runs(conn, limit, 0)
+    return json_response([history_record(r) for r in page.rows], {"total": page.total})

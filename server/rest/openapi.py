@@ -151,8 +151,7 @@ SCHEMAS: dict[str, Any] = {
             "npmPackage": _STR,
             "status": _STR,
             "modelsCount": {**_INT, "description": "models it serves (active offerings)"},
-            "offeringsCount": _INT,
-            "createdModelsCount": {**_INT, "description": "models it created"},
+            "offeringsCount": {**_INT, "description": "active offerings"},
         },
     },
     "ProviderList": {

@@ -16,11 +16,22 @@ from tests.support.seed import SeedInfo, seed_catalog
 
 Client = TestClient[web.Request, web.Application]
 MakeClient = Callable[..., Awaitable[Client]]
+AppClient = Callable[[web.Application], Awaitable[Client]]
 
 
 @pytest.fixture
 async def seeded(engine: AsyncEngine) -> SeedInfo:
     return await seed_catalog(engine)
+
+
+@pytest.fixture
+def app_client(aiohttp_client: Any) -> Callable[[web.Application], Awaitable[Client]]:
+    """Serve an app built by the test (e.g. with an extra route) through aiohttp_client."""
+
+    async def serve(app: web.Application) -> Client:
+        return await aiohttp_client(app)  # type: ignore[no-any-return]
+
+    return serve
 
 
 @pytest.fixture
