@@ -28,6 +28,7 @@ from sync.pipeline import RunResult, run_pipeline
 
 log = logging.getLogger(__name__)
 
+HOLDER_POLLS, HOLDER_POLL_S = 10, 0.05
 CommitListener = Callable[[int, int], Awaitable[None]]
 
 
@@ -146,7 +147,7 @@ class SyncService:
         conn = await lock.connect(self._database_url)
         try:
             if not await lock.try_lock(conn):
-                holder = await runs.running_run_id(conn)
+                holder = await _holder(conn)
                 await conn.close()
                 return SyncAlreadyRunning(holder)
             abandoned = await runs.abandon_stale(conn)
@@ -215,6 +216,16 @@ class SyncService:
         for queue in list(self._subscribers):
             with contextlib.suppress(asyncio.QueueFull):  # a stalled subscriber loses events
                 queue.put_nowait(event)
+
+
+async def _holder(conn: asyncpg.Connection) -> int | None:
+    """The running row of the lock holder; it may be a few ms from inserting it."""
+    for _ in range(HOLDER_POLLS):
+        run_id = await runs.running_run_id(conn)
+        if run_id is not None:
+            return run_id
+        await asyncio.sleep(HOLDER_POLL_S)
+    return None
 
 
 def _totals(result: RunResult) -> tuple[int, int, int]:
