@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from schema.view import setup_graphql
 from server.cors import setup_cors
 from server.database import create_engine, wait_for_database
 from server.health import setup_health_routes
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_health_routes(app)
     setup_metrics_route(app)
     setup_rest(app)
+    setup_graphql(app)
     # Last: CORS wraps every route registered above, including /graphql.
     setup_cors(app)
     return app

@@ -1,0 +1,59 @@
+"""One read-only database snapshot per GraphQL request.
+
+The connection is opened lazily on the first query (so a refused or cached request does no
+database work), in a REPEATABLE READ transaction, and the catalog version is read inside
+that transaction: every field of a response comes from the same snapshot, and the response
+is labelled (X-Catalog-Version, cache key) with the version its data came from. Dataloaders
+dispatch concurrently but one connection runs one statement at a time, hence the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from server.catalog_version import read_in
+
+T = TypeVar("T")
+
+
+class RequestDb:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+        self.version: int | None = None
+
+    async def _open(self) -> AsyncConnection:
+        conn = await self._engine.connect()
+        try:
+            await conn.execution_options(isolation_level="REPEATABLE READ")
+            await conn.begin()
+            self.version = await read_in(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn = conn
+        return conn
+
+    async def run(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        async with self._lock:
+            conn = self._conn or await self._open()
+            return await fn(conn)
+
+    async def catalog_version(self) -> int:
+        async with self._lock:
+            if self._conn is None:
+                await self._open()
+        return self.version or 0
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await conn.rollback()
+            finally:
+                await conn.close()

@@ -1,0 +1,73 @@
+"""Error policy: typed codes for expected failures, masking for everything else.
+
+Every GraphQL error carries `extensions.code`:
+- VALIDATION_ERROR, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, STALE_CURSOR… from
+  `server.errors.ApiError` (and VALIDATION_ERROR for a ValueError from the catalog layer);
+- SERVICE_UNAVAILABLE when PostgreSQL cannot be reached (retry shortly);
+- GRAPHQL_VALIDATION_FAILED for a document refused before execution (syntax, unknown
+  field, depth/alias/token/cost limits);
+- INTERNAL_SERVER_ERROR for anything unexpected: the message is masked and the exception
+  logged with the request id (DESIGN §6).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from server.errors import ApiError, ValidationError
+from server.middleware import UNAVAILABLE_MESSAGE, is_database_unreachable
+
+log = logging.getLogger("schema.errors")
+
+INTERNAL_MESSAGE = "Unexpected error; it has been logged with the request id."
+
+
+class StaleCursor(ValidationError):
+    code = "STALE_CURSOR"
+
+
+def _with_code(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
+def classify(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if original is None:
+        if error.extensions and "code" in error.extensions:
+            return error
+        return _with_code(error, error.message, {"code": "GRAPHQL_VALIDATION_FAILED"})
+    if isinstance(original, ApiError):
+        ext: dict[str, object] = {"code": original.code}
+        if original.details is not None:
+            ext["details"] = original.details
+        return _with_code(error, original.message, ext)
+    if isinstance(original, ValueError) and not isinstance(original, UnicodeError):
+        return _with_code(error, str(original), {"code": "VALIDATION_ERROR"})
+    if is_database_unreachable(original):
+        log.warning("database unreachable during a GraphQL request: %s", original)
+        return _with_code(error, UNAVAILABLE_MESSAGE, {"code": "SERVICE_UNAVAILABLE"})
+    log.error("unexpected GraphQL error at %s", error.path, exc_info=original)
+    return _with_code(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"})
+
+
+class ErrorPolicy(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [classify(e) for e in errors]
+        pre = self.execution_context.pre_execution_errors
+        if pre:
+            self.execution_context.pre_execution_errors = [classify(e) for e in pre]

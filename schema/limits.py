@@ -1,0 +1,136 @@
+"""Query limits, enforced during validation so a refused document does no database work.
+
+The rule classes are built ONCE at import: the validation cache keys on the rule tuple, so
+building new classes per request (e.g. `QueryDepthLimiter(...)` as a factory) would miss it.
+
+Cost model (CostLimitRule): every object-typed field costs 1, times the number of items
+its parent may return. A connection returns `first` items (default 20, max 100); a plain
+list field is assumed to hold LIST_ESTIMATE items. Page sizes therefore multiply:
+models(first: 100) { … offerings { … provider { models(first: 100) … } } } costs
+100 * 10 * 100 = 100,000+, far above MAX_COST, while a rich 100-model page with offerings,
+scores and providers stays around 3,000.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+)
+from strawberry.extensions.max_aliases import create_validator as alias_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+MAX_COST = 10_000
+LIST_ESTIMATE = 10
+DEFAULT_FIRST = 20
+MAX_PAGE_SIZE = 100
+
+
+def _unwrap_is_list(type_: Any) -> bool:
+    while isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    return isinstance(type_, GraphQLList)
+
+
+def _first_arg(node: FieldNode) -> int | None:
+    """The literal `first`; a variable counts as the largest page (validation is cached per
+    document, before variables are known)."""
+    for arg in node.arguments or ():
+        if arg.name.value != "first":
+            continue
+        if isinstance(arg.value, IntValueNode):
+            return int(arg.value.value)
+        if isinstance(arg.value, VariableNode):
+            return MAX_PAGE_SIZE
+    return None
+
+
+class _Coster:
+    def __init__(self, context: ValidationContext) -> None:
+        self.schema = context.schema
+        self.fragments = {
+            d.name.value: d
+            for d in context.document.definitions
+            if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def selection(
+        self, parent: Any, selection_set: SelectionSetNode | None, seen: frozenset[str]
+    ) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                total += self.field(parent, sel, seen)
+            elif isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition
+                target = self.schema.get_type(cond.name.value) if cond else parent
+                total += self.selection(target, sel.selection_set, seen)
+            elif isinstance(sel, FragmentSpreadNode):
+                name = sel.name.value
+                frag = self.fragments.get(name)
+                if frag is None or name in seen:  # cycles are reported by NoFragmentCycles
+                    continue
+                target = self.schema.get_type(frag.type_condition.name.value)
+                total += self.selection(target, frag.selection_set, seen | {name})
+        return total
+
+    def field(self, parent: Any, node: FieldNode, seen: frozenset[str]) -> int:
+        if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            return 0  # unions select fields through fragments; other rules report the rest
+        definition = parent.fields.get(node.name.value)
+        if definition is None or node.selection_set is None:
+            return 0
+        child = get_named_type(definition.type)
+        inner = 1 + self.selection(child, node.selection_set, seen)
+        first = _first_arg(node)
+        if first is not None or "first" in definition.args:
+            return max(first if first is not None else DEFAULT_FIRST, 1) * inner
+        return inner * (LIST_ESTIMATE if _unwrap_is_list(definition.type) else 1)
+
+    def operation(self, op: OperationDefinitionNode) -> int:
+        root = self.schema.get_root_type(op.operation)
+        return self.selection(root, op.selection_set, frozenset())
+
+
+def query_cost(context: ValidationContext, op: OperationDefinitionNode) -> int:
+    return _Coster(context).operation(op)
+
+
+class CostLimitRule(ValidationRule):
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        cost = query_cost(self.context, node)
+        if cost > MAX_COST:
+            self.report_error(
+                GraphQLError(
+                    f"query cost {cost} exceeds the limit of {MAX_COST}: ask for smaller "
+                    "pages (`first`) or fewer nested lists",
+                    node,
+                    extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": MAX_COST},
+                )
+            )
+
+
+DepthLimitRule = depth_validator(MAX_DEPTH, None)
+AliasLimitRule = alias_validator(MAX_ALIASES)
+LIMIT_RULES: tuple[type[ValidationRule], ...] = (DepthLimitRule, AliasLimitRule, CostLimitRule)

@@ -1,0 +1,430 @@
+"""Model type and the model queries: models, model, resolveModel, modelByExternalId, compare."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from schema.context import Info
+from schema.offerings import (
+    Offering,
+    OfferingFilterInput,
+    OfferingSortInput,
+    PricePoint,
+    offering_from_row,
+    price_points,
+)
+from schema.pagination import Connection, build_connection, fingerprint, page_window
+from schema.providers import Provider, provider_from_row
+from schema.scalars import Long
+from server.catalog import (
+    CAPABILITY_COLUMNS,
+    ModelFilter,
+    ModelSort,
+    SortField,
+    list_models,
+)
+from server.catalog.filters import OfferingFilter
+from server.catalog.models import MODEL_COLUMNS
+from server.catalog.offerings import cheapest, filter_offerings, sort_offerings
+from server.catalog.resolve import NotResolved, resolve_model
+from server.catalog.rows import Row
+from server.errors import ValidationError
+from server.tables import external_ids, models
+
+if TYPE_CHECKING:
+    from schema.changes import Change
+
+MODEL_FIELDS = (
+    "name", "creator_id", "family", "description", "release_date", "last_updated",
+    "knowledge_cutoff", "open_weights", "license", "supports_tools", "supports_reasoning",
+    "supports_structured_output", "supports_attachments", "supports_temperature",
+    "context_window", "max_output_tokens", "huggingface_id", "trending_score",
+    "intelligence_index", "output_tokens_per_second", "cheapest_input_price",
+    "cheapest_output_price", "status", "first_seen_at", "last_seen_at", "updated_at",
+    "removed_at",
+)  # fmt: skip
+
+
+@strawberry.type
+class Score:
+    metric: str
+    value: Decimal
+    unit: str | None
+    source: str
+    variant: str = strawberry.field(description='Effort variant, "" for the base model.')
+    self_reported: bool
+    independent: bool
+    measured_at: datetime | None
+
+
+@strawberry.type
+class ExternalId:
+    source: str
+    id: str
+    match_method: str
+    confidence: float
+
+
+@strawberry.type
+class OfferingPriceHistory:
+    offering: Offering
+    points: list[PricePoint]
+
+
+@strawberry.type(description="One canonical model, merged from every source.")
+class Model:
+    id: strawberry.ID
+    name: str
+    creator_id: str
+    family: str | None
+    description: str | None
+    release_date: date | None
+    last_updated: date | None
+    knowledge_cutoff: str | None
+    open_weights: bool | None
+    license: str | None
+    input_modalities: list[str]
+    output_modalities: list[str]
+    supports_tools: bool | None
+    supports_reasoning: bool | None
+    supports_structured_output: bool | None
+    supports_attachments: bool | None
+    supports_temperature: bool | None
+    context_window: int | None
+    max_output_tokens: int | None
+    huggingface_id: str | None
+    downloads: Long | None
+    likes: Long | None
+    trending_score: float | None
+    intelligence_index: Decimal | None
+    output_tokens_per_second: Decimal | None
+    cheapest_input_price: Decimal | None
+    cheapest_output_price: Decimal | None
+    sources: list[str]
+    status: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    updated_at: datetime
+    removed_at: datetime | None
+
+    @strawberry.field(description="Capabilities the model is known to have.")
+    def capabilities(self) -> list[str]:
+        return [name for name, col in CAPABILITY_COLUMNS.items() if getattr(self, col) is True]
+
+    @strawberry.field(description="The creator as a provider record, when it has one.")
+    async def creator(self, info: Info) -> Provider | None:
+        row = await info.context.loaders.provider_by_id.load(self.creator_id)
+        return provider_from_row(row) if row else None
+
+    @strawberry.field
+    async def offerings(
+        self,
+        info: Info,
+        filter: OfferingFilterInput | None = None,
+        sort: OfferingSortInput | None = None,
+    ) -> list[Offering]:
+        rows = await info.context.loaders.offerings_by_model_id.load(str(self.id))
+        kept = filter_offerings(rows, filter.to_filter() if filter else OfferingFilter())
+        if sort is not None:
+            kept = sort_offerings(kept, *sort.to_sort())
+        return [offering_from_row(r) for r in kept]
+
+    @strawberry.field(description="Active offering with the lowest known input+output price.")
+    async def cheapest_offering(self, info: Info) -> Offering | None:
+        best = cheapest(await info.context.loaders.offerings_by_model_id.load(str(self.id)))
+        return offering_from_row(best) if best else None
+
+    @strawberry.field
+    async def scores(self, info: Info) -> list[Score]:
+        rows = await info.context.loaders.scores_by_model_id.load(str(self.id))
+        return [
+            Score(
+                metric=r["metric"], value=r["value"], unit=r["unit"], source=r["source"],
+                variant=r["variant"], self_reported=r["self_reported"],
+                independent=not r["self_reported"], measured_at=r["measured_at"],
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    @strawberry.field
+    async def external_ids(self, info: Info) -> list[ExternalId]:
+        rows = await info.context.loaders.external_ids_by_model_id.load(str(self.id))
+        return [
+            ExternalId(
+                source=r["source"], id=r["external_id"], match_method=r["match_method"],
+                confidence=r["confidence"],
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    @strawberry.field(description="Price changes per offering, newest first.")
+    async def price_history(self, info: Info) -> list[OfferingPriceHistory]:
+        rows = await info.context.loaders.offerings_by_model_id.load(str(self.id))
+        events = await info.context.loaders.changes_by_model_id.load(str(self.id))
+        result = []
+        for row in rows:
+            points = price_points(row, events)
+            if points:
+                result.append(OfferingPriceHistory(offering=offering_from_row(row), points=points))
+        return result
+
+    @strawberry.field(description="This model's change events, newest first (at most 100).")
+    async def changes(
+        self, info: Info
+    ) -> list[Annotated[Change, strawberry.lazy("schema.changes")]]:
+        from schema.changes import change_from_row
+
+        rows = await info.context.loaders.changes_by_model_id.load(str(self.id))
+        return [change_from_row(r) for r in rows]
+
+
+def model_from_row(row: Row) -> Model:
+    return Model(
+        id=strawberry.ID(row["id"]),
+        input_modalities=list(row["input_modalities"] or []),
+        output_modalities=list(row["output_modalities"] or []),
+        sources=list(row["sources"] or []),
+        downloads=row["downloads"],
+        likes=row["likes"],
+        **{f: row[f] for f in MODEL_FIELDS},
+    )
+
+
+@strawberry.enum
+class Capability(Enum):
+    TOOLS = "tools"
+    REASONING = "reasoning"
+    STRUCTURED_OUTPUT = "structured_output"
+    ATTACHMENTS = "attachments"
+    TEMPERATURE = "temperature"
+
+
+@strawberry.enum
+class ModelStatus(Enum):
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
+    REMOVED = "removed"
+
+
+@strawberry.enum
+class Source(Enum):
+    MODELS_DEV = "models.dev"
+    OPENROUTER = "openrouter"
+    HUGGINGFACE = "huggingface"
+    ARTIFICIAL_ANALYSIS = "artificialanalysis"
+
+
+@strawberry.enum(name="ModelSortField")
+class ModelSortFieldEnum(Enum):
+    NAME = "name"
+    RELEASE_DATE = "release_date"
+    CONTEXT_WINDOW = "context_window"
+    INPUT_PRICE = "input_price"
+    OUTPUT_PRICE = "output_price"
+    INTELLIGENCE_INDEX = "intelligence_index"
+    OUTPUT_SPEED = "output_speed"
+    DOWNLOADS = "downloads"
+    LIKES = "likes"
+    RELEVANCE = "relevance"
+
+
+@strawberry.input
+class ModelFilterInput:
+    search: str | None = strawberry.field(default=None, description="Ranked match on id and name.")
+    creator: str | None = None
+    provider: str | None = strawberry.field(
+        default=None, description="Has an active offering from this provider."
+    )
+    capabilities: list[Capability] | None = strawberry.field(
+        default=None, description="All of these."
+    )
+    input_modalities: list[str] | None = None
+    output_modalities: list[str] | None = None
+    open_weights: bool | None = None
+    min_context_window: int | None = None
+    min_max_output_tokens: int | None = None
+    max_input_price: Decimal | None = strawberry.field(
+        default=None, description="On the cheapest offering, USD per 1M."
+    )
+    max_output_price: Decimal | None = None
+    released_after: date | None = None
+    released_before: date | None = None
+    statuses: list[ModelStatus] | None = strawberry.field(
+        default=None, description="Default: ACTIVE, DEPRECATED."
+    )
+    source: Source | None = None
+
+
+@strawberry.input
+class ModelSortInput:
+    field: ModelSortFieldEnum = ModelSortFieldEnum.NAME
+    descending: bool = False
+
+
+def to_model_filter(flt: ModelFilterInput | None, provider: str | None = None) -> ModelFilter:
+    if flt is None:
+        return ModelFilter(provider=provider)
+    statuses = (
+        tuple(s.value for s in flt.statuses)
+        if flt.statuses is not None
+        else ("active", "deprecated")
+    )
+    return ModelFilter(
+        search=flt.search,
+        creator=flt.creator,
+        provider=provider or flt.provider,
+        capabilities=tuple(c.value for c in flt.capabilities or ()),
+        input_modalities=tuple(flt.input_modalities or ()),
+        output_modalities=tuple(flt.output_modalities or ()),
+        open_weights=flt.open_weights,
+        min_context_window=flt.min_context_window,
+        min_max_output_tokens=flt.min_max_output_tokens,
+        max_input_price=flt.max_input_price,
+        max_output_price=flt.max_output_price,
+        released_after=flt.released_after,
+        released_before=flt.released_before,
+        statuses=statuses,
+        source=flt.source.value if flt.source else None,
+    )
+
+
+def to_model_sort(sort: ModelSortInput | None, flt: ModelFilter) -> ModelSort:
+    if sort is None:
+        # Searching without an explicit sort: best match first.
+        return ModelSort(SortField.RELEVANCE if flt.search else SortField.NAME)
+    return ModelSort(SortField(sort.field.value), sort.descending)
+
+
+async def list_model_connection(
+    info: Info,
+    filter: ModelFilterInput | None,
+    sort: ModelSortInput | None,
+    first: int | None,
+    after: str | None,
+    provider: str | None = None,
+) -> Connection[Model]:
+    flt = to_model_filter(filter, provider)
+    order = to_model_sort(sort, flt)
+    db = info.context.db
+    version = await db.catalog_version()
+    window = page_window(first, after, fingerprint("models", flt, order, version))
+    page = await db.run(lambda conn: list_models(conn, flt, order, window.limit, window.offset))
+    for row in page.rows:  # prime the loader so `model(id)` in the same request is free
+        info.context.loaders.model_by_id.prime(row["id"], row)
+    return build_connection(page.rows, page.total, window, model_from_row)
+
+
+@strawberry.type(description="resolveModel found the model.")
+class ResolvedModel:
+    model: Model
+    rule: str = strawberry.field(
+        description="id | external_id | huggingface_id | normalized | reordered"
+    )
+    matched: str
+
+
+@strawberry.type(description="resolveModel found nothing; the closest names are suggested.")
+class ModelNotFound:
+    query: str
+    message: str
+    suggestions: list[Model]
+
+
+ResolveModelResult = Annotated[
+    ResolvedModel | ModelNotFound, strawberry.union("ResolveModelResult")
+]
+
+
+@strawberry.type(description="Models side by side, in the order asked; missing ids listed.")
+class Comparison:
+    models: list[Model]
+    missing_ids: list[str]
+    cheapest_input_model_id: str | None
+    largest_context_model_id: str | None
+    highest_intelligence_model_id: str | None
+
+
+def _cheapest_input(models_: list[Model]) -> str | None:
+    priced = [
+        (m.cheapest_input_price, str(m.id)) for m in models_ if m.cheapest_input_price is not None
+    ]
+    return min(priced)[1] if priced else None
+
+
+def _best(models_: list[Model], attr: str) -> str | None:
+    known = [m for m in models_ if getattr(m, attr) is not None]
+    return str(max(known, key=lambda m: getattr(m, attr)).id) if known else None
+
+
+@strawberry.type
+class ModelQueries:
+    @strawberry.field(description="Models, filtered and sorted; Relay connection, first <= 100.")
+    async def models(
+        self,
+        info: Info,
+        filter: ModelFilterInput | None = None,
+        sort: ModelSortInput | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Model]:
+        return await list_model_connection(info, filter, sort, first, after)
+
+    @strawberry.field
+    async def model(self, info: Info, id: strawberry.ID) -> Model | None:
+        row = await info.context.loaders.model_by_id.load(str(id).strip().lower())
+        return model_from_row(row) if row else None
+
+    @strawberry.field(description="Any spelling of a model name -> the model and the rule used.")
+    async def resolve_model(self, info: Info, name: str) -> ResolveModelResult:
+        if not name.strip():
+            raise ValidationError("name must not be empty")
+        got = await info.context.db.run(lambda conn: resolve_model(conn, name))
+        if isinstance(got, NotResolved):
+            return ModelNotFound(
+                query=name,
+                message=f"no model matches {name!r}",
+                suggestions=[model_from_row(r) for r in got.suggestions],
+            )
+        return ResolvedModel(model=model_from_row(got.model), rule=got.rule, matched=got.matched)
+
+    @strawberry.field
+    async def model_by_external_id(self, info: Info, source: Source, id: str) -> Model | None:
+        query = (
+            select(*MODEL_COLUMNS)
+            .join(external_ids, external_ids.c.model_id == models.c.id)
+            .where(
+                external_ids.c.source == source.value,
+                func.lower(external_ids.c.external_id) == id.strip().lower(),
+            )
+        )
+        row = await info.context.db.run(lambda conn: _first(conn, query))
+        return model_from_row(row) if row else None
+
+    @strawberry.field(description="2 to 10 models side by side.")
+    async def compare(self, info: Info, ids: list[strawberry.ID]) -> Comparison:
+        wanted = list(dict.fromkeys(str(i).strip().lower() for i in ids))
+        if not 2 <= len(wanted) <= 10:
+            raise ValidationError(
+                "compare takes 2 to 10 distinct model ids", details={"count": len(wanted)}
+            )
+        rows = await info.context.loaders.model_by_id.load_many(wanted)
+        found = [model_from_row(r) for r in rows if r is not None]
+        return Comparison(
+            models=found,
+            missing_ids=[i for i, r in zip(wanted, rows, strict=True) if r is None],
+            cheapest_input_model_id=_cheapest_input(found),
+            largest_context_model_id=_best(found, "context_window"),
+            highest_intelligence_model_id=_best(found, "intelligence_index"),
+        )
+
+
+async def _first(conn: AsyncConnection, query: Select[Any]) -> Row | None:
+    row: Row | None = (await conn.execute(query)).mappings().first()
+    return row

@@ -1,0 +1,229 @@
+"""Offering type: one provider's price card for a model, cost estimates, price history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from schema.context import Info
+from schema.providers import Provider, provider_from_row
+from server.catalog import cost as cost_calc
+from server.catalog.filters import OfferingFilter, OfferingSortField
+from server.catalog.history import PRICE_FIELDS, offering_key, offering_price_changes, price_at
+from server.catalog.rows import Row
+
+
+@strawberry.type(
+    description="A long-context price tier: applies when the prompt exceeds aboveTokens."
+)
+class PriceTier:
+    above_tokens: int
+    input_price: Decimal | None
+    output_price: Decimal | None
+    cache_read_price: Decimal | None
+    cache_write_price: Decimal | None
+
+
+@strawberry.type(description="One line of a cost estimate.")
+class CostLine:
+    item: str
+    tokens: int
+    unit_price: Decimal | None = strawberry.field(
+        description="USD per 1M tokens (per request for 'request')."
+    )
+    cost: Decimal | None = strawberry.field(description="USD; null when the price is unknown.")
+
+
+@strawberry.type
+class CostEstimate:
+    total: Decimal | None = strawberry.field(description="USD; null if any used price is unknown.")
+    currency: str
+    lines: list[CostLine]
+    tier_applied_above_tokens: int | None
+    complete: bool
+    note: str | None
+
+
+@strawberry.type(description="Prices in USD per 1M tokens at a point in time.")
+class PriceSnapshot:
+    at: datetime
+    input_price: Decimal | None
+    output_price: Decimal | None
+    cache_read_price: Decimal | None
+    cache_write_price: Decimal | None
+    reasoning_price: Decimal | None
+    request_price: Decimal | None
+    image_price: Decimal | None
+
+
+@strawberry.type
+class PricePoint:
+    at: datetime
+    field: str
+    old_value: Decimal | None
+    new_value: Decimal | None
+
+
+def _tier(raw: Any) -> PriceTier:
+    def dec(name: str) -> Decimal | None:
+        value = raw.get(name)
+        return None if value is None else Decimal(str(value))
+
+    return PriceTier(
+        above_tokens=int(raw.get("above_tokens", 0)),
+        input_price=dec("input_price"),
+        output_price=dec("output_price"),
+        cache_read_price=dec("cache_read_price"),
+        cache_write_price=dec("cache_write_price"),
+    )
+
+
+@strawberry.type(description="One provider's offering of a model, with its price card.")
+class Offering:
+    id: strawberry.ID = strawberry.field(description='"<providerId>:<providerModelId>"')
+    provider_id: str
+    provider_model_id: str
+    model_id: str
+    name: str | None
+    input_price: Decimal | None
+    output_price: Decimal | None
+    cache_read_price: Decimal | None
+    cache_write_price: Decimal | None
+    reasoning_price: Decimal | None
+    input_audio_price: Decimal | None
+    output_audio_price: Decimal | None
+    request_price: Decimal | None
+    image_price: Decimal | None
+    price_tiers: list[PriceTier]
+    is_free: bool
+    price_variable: bool = strawberry.field(
+        description="True when the price depends on the routed model (OpenRouter '-1')."
+    )
+    context_window: int | None
+    max_input_tokens: int | None
+    max_output_tokens: int | None
+    expires_on: date | None
+    status: str
+    source: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    removed_at: datetime | None
+    row: strawberry.Private[Row]
+
+    @strawberry.field
+    async def provider(self, info: Info) -> Provider | None:
+        row = await info.context.loaders.provider_by_id.load(self.provider_id)
+        return provider_from_row(row) if row else None
+
+    @strawberry.field(
+        description="Total and line-by-line cost in USD, applying long-context tiers."
+    )
+    def estimate_cost(
+        self,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cached_input_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        reasoning_tokens: int = 0,
+    ) -> CostEstimate:
+        tokens = cost_calc.TokenCounts(
+            input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens
+        )
+        est = cost_calc.estimate_cost(self.row, tokens)
+        return CostEstimate(
+            total=est.total,
+            currency="USD",
+            lines=[
+                CostLine(item=ln.item, tokens=ln.quantity, unit_price=ln.unit_price, cost=ln.cost)
+                for ln in est.lines
+            ],
+            tier_applied_above_tokens=est.tier_above_tokens,
+            complete=est.complete,
+            note=est.note,
+        )
+
+    @strawberry.field(
+        description="Prices at `at`, from the change history; null before it was first seen."
+    )
+    async def price_at(self, info: Info, at: datetime) -> PriceSnapshot | None:
+        events = await info.context.loaders.changes_by_model_id.load(self.model_id)
+        prices = price_at(self.row, events, at)
+        if prices is None:
+            return None
+        return PriceSnapshot(at=at, **prices)
+
+    @strawberry.field(description="This offering's price changes, newest first.")
+    async def price_history(self, info: Info) -> list[PricePoint]:
+        events = await info.context.loaders.changes_by_model_id.load(self.model_id)
+        return price_points(self.row, events)
+
+
+def price_points(offering: Row, events: list[Row]) -> list[PricePoint]:
+    return [
+        PricePoint(at=p.at, field=p.field, old_value=p.old, new_value=p.new)
+        for p in offering_price_changes(offering, events)
+    ]
+
+
+def offering_from_row(row: Row) -> Offering:
+    return Offering(
+        id=strawberry.ID(offering_key(row)),
+        provider_id=row["provider_id"],
+        provider_model_id=row["provider_model_id"],
+        model_id=row["model_id"],
+        name=row["name"],
+        **{f: row[f] for f in PRICE_FIELDS},
+        input_audio_price=row["input_audio_price"],
+        output_audio_price=row["output_audio_price"],
+        price_tiers=[_tier(t) for t in row["price_tiers"] or []],
+        is_free=row["is_free"],
+        price_variable=row["price_variable"],
+        context_window=row["context_window"],
+        max_input_tokens=row["max_input_tokens"],
+        max_output_tokens=row["max_output_tokens"],
+        expires_on=row["expires_on"],
+        status=row["status"],
+        source=row["source"],
+        first_seen_at=row["first_seen_at"],
+        last_seen_at=row["last_seen_at"],
+        removed_at=row["removed_at"],
+        row=row,
+    )
+
+
+@strawberry.input
+class OfferingFilterInput:
+    provider: str | None = None
+    statuses: list[str] | None = None
+    free_only: bool = False
+    max_input_price: Decimal | None = None
+
+    def to_filter(self) -> OfferingFilter:
+        if self.statuses is None:
+            return OfferingFilter(
+                self.provider, free_only=self.free_only, max_input_price=self.max_input_price
+            )
+        return OfferingFilter(
+            self.provider, tuple(self.statuses), self.free_only, self.max_input_price
+        )
+
+
+@strawberry.enum(name="OfferingSortField")
+class OfferingSortFieldEnum(Enum):
+    INPUT_PRICE = "input_price"
+    OUTPUT_PRICE = "output_price"
+    PROVIDER = "provider"
+    CONTEXT_WINDOW = "context_window"
+
+
+@strawberry.input
+class OfferingSortInput:
+    field: OfferingSortFieldEnum = OfferingSortFieldEnum.INPUT_PRICE
+    descending: bool = False
+
+    def to_sort(self) -> tuple[OfferingSortField, bool]:
+        return OfferingSortField(self.field.value), self.descending

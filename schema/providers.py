@@ -1,0 +1,119 @@
+"""Provider type and queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from schema.context import Info
+from schema.pagination import Connection, build_connection, fingerprint, page_window
+from server.catalog.providers import (
+    ProviderFilter,
+    ProviderSortField,
+    list_providers,
+)
+from server.catalog.rows import Row
+
+if TYPE_CHECKING:
+    from schema.models import Model, ModelFilterInput, ModelSortInput
+
+
+@strawberry.enum
+class ProviderKind(Enum):
+    LAB = "lab"
+    HOST = "host"
+    ROUTER = "router"
+
+
+@strawberry.enum
+class ProviderSort(Enum):
+    NAME = "name"
+    MODEL_COUNT = "model_count"
+    OFFERING_COUNT = "offering_count"
+
+
+@strawberry.type(description="Who makes or serves models: a lab, a host or a router.")
+class Provider:
+    id: strawberry.ID
+    name: str
+    kind: ProviderKind | None
+    api_url: str | None
+    doc_url: str | None
+    env_vars: list[str]
+    npm_package: str | None
+    status: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    model_count: int = strawberry.field(description="Visible models with an active offering here.")
+    offering_count: int = strawberry.field(description="Active offerings.")
+
+    @strawberry.field(description="Models served by this provider (same filters as `models`).")
+    async def models(
+        self,
+        info: Info,
+        filter: Annotated[ModelFilterInput, strawberry.lazy("schema.models")] | None = None,
+        sort: Annotated[ModelSortInput, strawberry.lazy("schema.models")] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[Model, strawberry.lazy("schema.models")]]:
+        from schema.models import list_model_connection
+
+        return await list_model_connection(info, filter, sort, first, after, provider=str(self.id))
+
+
+def provider_from_row(row: Row) -> Provider:
+    kind = row["kind"]
+    return Provider(
+        id=strawberry.ID(row["id"]),
+        name=row["name"],
+        kind=ProviderKind(kind) if kind else None,
+        api_url=row["api_url"],
+        doc_url=row["doc_url"],
+        env_vars=list(row["env_vars"] or []),
+        npm_package=row["npm_package"],
+        status=row["status"],
+        first_seen_at=row["first_seen_at"],
+        last_seen_at=row["last_seen_at"],
+        model_count=int(row.get("model_count") or 0),
+        offering_count=int(row.get("offering_count") or 0),
+    )
+
+
+@strawberry.input
+class ProviderFilterInput:
+    kind: ProviderKind | None = None
+    search: str | None = None
+
+
+@strawberry.type
+class ProviderQueries:
+    @strawberry.field(description="Providers with model and offering counts.")
+    async def providers(
+        self,
+        info: Info,
+        filter: ProviderFilterInput | None = None,
+        sort: ProviderSort = ProviderSort.NAME,
+        descending: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Provider]:
+        flt = ProviderFilter(
+            kind=filter.kind.value if filter and filter.kind else None,
+            search=filter.search if filter else None,
+        )
+        version = await info.context.db.catalog_version()
+        window = page_window(first, after, fingerprint("providers", flt, sort, descending, version))
+        page = await info.context.db.run(
+            lambda conn: list_providers(
+                conn, flt, ProviderSortField(sort.value), descending, window.limit, window.offset
+            )
+        )
+        return build_connection(page.rows, page.total, window, provider_from_row)
+
+    @strawberry.field
+    async def provider(self, info: Info, id: strawberry.ID) -> Provider | None:
+        row = await info.context.loaders.provider_by_id.load(str(id).lower())
+        return provider_from_row(row) if row else None

@@ -1,0 +1,201 @@
+"""The /graphql endpoint: Strawberry's aiohttp view plus the response cache (DESIGN §6).
+
+Response cache: only for queries that validated and ran without errors once in this
+process (so junk and refused documents never cost a version read or a cache round trip),
+never for mutations or admin fields (Context.cacheable). Key = hash(document, variables,
+operation name) + catalog version, so a sync that bumps the version invalidates every
+replica at once. GET requests get an ETag and honour If-None-Match with 304. Every
+response says which catalog version its data came from in X-Catalog-Version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import OrderedDict
+from typing import Any
+
+import orjson
+from aiohttp import web
+from strawberry.aiohttp.views import GraphQLView
+from strawberry.http import GraphQLHTTPResponse
+
+from schema.context import Context, build_context
+from schema.graphiql import graphiql_html, setup_graphiql_assets
+from server import metrics
+from server.cache import ResponseCache, create_cache
+from server.catalog_version import CatalogVersion
+from server.keys import ENGINE, REDIS
+
+log = logging.getLogger(__name__)
+
+CACHE_TTL_S = 3600
+CONTEXT_KEY = web.RequestKey("graphql_context", Context)
+VERSION_HEADER = "X-Catalog-Version"
+
+
+class _KnownGood:
+    """A bounded set of document hashes that executed cleanly at least once."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._items: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def add(self, key: str) -> None:
+        self._items[key] = None
+        self._items.move_to_end(key)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+def document_hash(query: str, variables: Any, operation_name: Any) -> str:
+    payload = orjson.dumps([query, variables, operation_name], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(payload).hexdigest()
+
+
+async def request_hash(request: web.Request) -> str | None:
+    """Hash of (query, variables, operationName); None when the request carries no query."""
+    try:
+        if request.method == "GET":
+            params: Any = dict(request.query)
+            if params.get("variables"):
+                params["variables"] = orjson.loads(params["variables"])
+        elif request.method == "POST" and request.content_type == "application/json":
+            params = orjson.loads(await request.read())
+        else:
+            return None
+    except (orjson.JSONDecodeError, UnicodeError):
+        return None  # Strawberry reports the bad body
+    if not isinstance(params, dict) or not isinstance(params.get("query"), str):
+        return None
+    return document_hash(params["query"], params.get("variables"), params.get("operationName"))
+
+
+class CatalogGraphQLView(GraphQLView[Context, None]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_good = _KnownGood()
+        self._cache: ResponseCache | None = None
+        self._version: CatalogVersion | None = None
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql_html()
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: web.Response,
+    ) -> web.Response:
+        sub_response.body = orjson.dumps(response_data)
+        sub_response.content_type = "application/json"
+        return sub_response
+
+    async def get_context(
+        self, request: web.Request, response: web.Response | web.WebSocketResponse
+    ) -> Context:
+        context = build_context(request, response)
+        request[CONTEXT_KEY] = context
+        return context
+
+    def _resources(self, app: web.Application) -> tuple[ResponseCache, CatalogVersion]:
+        if self._cache is None or self._version is None:
+            self._cache = create_cache(
+                app[REDIS], lambda op: metrics.CACHE_ERRORS.labels(operation=op).inc()
+            )
+            self._version = CatalogVersion(app[ENGINE])
+        return self._cache, self._version
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await super().__call__(request)
+        key = await self._request_key(request)
+        if key is None:
+            return await self._execute(request, None)
+        cache, versions = self._resources(request.app)
+        version = await versions.get()
+        cache_key = f"gql:{version}:{key}"
+        etag = f'"{version}-{key[:32]}"'
+        if request.method == "GET" and request.headers.get("If-None-Match") == etag:
+            return _with_version(web.Response(status=304, headers={"ETag": etag}), version)
+        body = await cache.get(cache_key)
+        if body is not None:
+            metrics.CACHE_HITS.labels(layer="graphql").inc()
+            response = web.Response(body=body, content_type="application/json")
+            return _tagged(request, response, version, etag, "hit")
+        metrics.CACHE_MISSES.labels(layer="graphql").inc()
+        return await self._execute(request, key)
+
+    async def _request_key(self, request: web.Request) -> str | None:
+        """The document hash when this request is a known-good cacheable query."""
+        key = await request_hash(request)
+        return key if key is not None and key in self._known_good else None
+
+    async def _execute(self, request: web.Request, known_key: str | None) -> web.StreamResponse:
+        try:
+            response = await super().__call__(request)
+        finally:
+            context = request.get(CONTEXT_KEY)
+            if context is not None:
+                await context.db.close()
+        context = request.get(CONTEXT_KEY)
+        if context is None or not isinstance(response, web.Response) or response.status != 200:
+            return response
+        version = context.db.version
+        if version is None:
+            version = await self._resources(request.app)[1].get()
+        await self._maybe_store(request, response, context, version, known_key)
+        return _with_version(response, version)
+
+    async def _maybe_store(
+        self,
+        request: web.Request,
+        response: web.Response,
+        context: Context,
+        version: int,
+        known_key: str | None,
+    ) -> None:
+        body = response.body
+        if not context.cacheable or not isinstance(body, bytes) or b'"errors":' in body:
+            return
+        key = known_key or await request_hash(request)
+        if key is None:
+            return
+        self._known_good.add(key)
+        cache, _ = self._resources(request.app)
+        await cache.set(f"gql:{version}:{key}", body, CACHE_TTL_S)
+        if request.method == "GET":
+            response.headers["ETag"] = f'"{version}-{key[:32]}"'
+
+
+def _with_version(response: web.StreamResponse, version: int) -> web.StreamResponse:
+    response.headers[VERSION_HEADER] = str(version)
+    return response
+
+
+def _tagged(
+    request: web.Request, response: web.Response, version: int, etag: str, cache: str
+) -> web.StreamResponse:
+    if request.method == "GET":
+        response.headers["ETag"] = etag
+    response.headers["X-Cache"] = cache
+    return _with_version(response, version)
+
+
+def setup_graphql(app: web.Application) -> None:
+    """Register /graphql for GET (GraphiQL, queries, websocket upgrade) and POST.
+
+    Two routes, one per method, instead of `*`: aiohttp-cors refuses `*` routes.
+    """
+    from schema.compose import schema
+
+    view = CatalogGraphQLView(schema=schema, graphql_ide="graphiql")
+    app.router.add_route("GET", "/graphql", view)
+    app.router.add_route("POST", "/graphql", view)
+    setup_graphiql_assets(app)
