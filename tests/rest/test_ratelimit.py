@@ -1,0 +1,193 @@
+"""Rate limiting: per client IP, shared through Redis, fail-open, headers everywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from redis.asyncio import Redis
+
+from server import metrics
+from server.ratelimit import client_ip
+from server.settings import Settings
+from tests.rest.conftest import Client, MakeClient
+
+LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
+RATE_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+
+
+def from_ip(ip: str) -> dict[str, str]:
+    return {"X-Forwarded-For": ip}
+
+
+async def test_every_response_carries_rate_limit_headers(client: Client) -> None:
+    for path, status in (("/v1/openapi.json", 200), ("/v1/nope", 404), ("/v1/models?limit=0", 400)):
+        resp = await client.get(path)
+        assert resp.status == status
+        assert resp.headers["RateLimit-Limit"] == "2000"
+        assert 0 <= int(resp.headers["RateLimit-Remaining"]) < 2000
+        assert 1 <= int(resp.headers["RateLimit-Reset"]) <= 60
+
+
+async def test_health_ready_metrics_are_exempt(client: Client) -> None:
+    for path in ("/health", "/ready", "/metrics"):
+        resp = await client.get(path)
+        assert resp.status == 200
+        assert not any(h in resp.headers for h in RATE_HEADERS)
+
+
+async def test_graphql_is_limited_too(client: Client) -> None:
+    resp = await client.post("/graphql", json={"query": "{ __typename }"})
+    assert resp.status == 200
+    assert resp.headers["RateLimit-Limit"] == "2000"
+
+
+async def _exhaust(client: Client, headers: dict[str, str], count: int) -> list[int]:
+    statuses = []
+    for _ in range(count):
+        resp = await client.get("/v1/openapi.json", headers=headers)
+        statuses.append(resp.status)
+        resp.release()
+    return statuses
+
+
+async def test_2001st_request_from_one_ip_is_429_while_another_ip_is_served(
+    make_client: MakeClient, settings_with_redis: Settings
+) -> None:
+    client = await make_client(settings_with_redis, trusted_proxies=LOOPBACK)
+    statuses = await _exhaust(client, from_ip("203.0.113.7"), 2000)
+    assert statuses == [200] * 2000
+    rejected_before = metrics.RATE_LIMIT_REJECTIONS._value.get()
+    resp = await client.get("/v1/openapi.json", headers=from_ip("203.0.113.7"))
+    assert resp.status == 429
+    body = await resp.json()
+    assert body["error"]["code"] == "RATE_LIMITED"
+    assert 1 <= int(resp.headers["Retry-After"]) <= 60
+    assert resp.headers["RateLimit-Remaining"] == "0"
+    assert metrics.RATE_LIMIT_REJECTIONS._value.get() == rejected_before + 1
+    other = await client.get("/v1/openapi.json", headers=from_ip("198.51.100.9"))
+    assert other.status == 200
+    assert other.headers["RateLimit-Remaining"] == "1999"
+
+
+async def test_in_process_limiter_without_redis(
+    make_client: MakeClient, settings: Settings
+) -> None:
+    client = await make_client(settings, rate_limit_per_minute=3, trusted_proxies=LOOPBACK)
+    assert await _exhaust(client, from_ip("203.0.113.8"), 4) == [200, 200, 200, 429]
+    assert await _exhaust(client, from_ip("203.0.113.9"), 1) == [200]
+
+
+async def test_the_limit_holds_across_two_app_instances(
+    make_client: MakeClient, settings_with_redis: Settings
+) -> None:
+    first = await make_client(settings_with_redis, rate_limit_per_minute=5)
+    second = await make_client(settings_with_redis, rate_limit_per_minute=5)
+    assert await _exhaust(first, {}, 3) == [200, 200, 200]
+    assert await _exhaust(second, {}, 3) == [200, 200, 429]
+    assert await _exhaust(first, {}, 1) == [429]
+
+
+async def test_forwarded_for_is_ignored_from_untrusted_peers(
+    make_client: MakeClient, settings: Settings
+) -> None:
+    client = await make_client(settings, rate_limit_per_minute=2)
+    statuses = [
+        (await client.get("/v1/openapi.json", headers=from_ip(f"10.0.0.{i}"))).status
+        for i in range(3)
+    ]
+    assert statuses == [200, 200, 429]  # all counted against the real peer, 127.0.0.1
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "expected"),
+    [
+        ("127.0.0.1", None, "127.0.0.1"),
+        ("127.0.0.1", "203.0.113.1", "203.0.113.1"),
+        ("127.0.0.1", "198.51.100.1, 203.0.113.1", "203.0.113.1"),  # rightmost untrusted hop
+        ("127.0.0.1", "203.0.113.1, 127.0.0.1", "203.0.113.1"),  # our own proxies skipped
+        ("127.0.0.1", "not-an-ip", "127.0.0.1"),
+        ("192.0.2.5", "203.0.113.1", "192.0.2.5"),  # peer not trusted: header ignored
+        (None, "203.0.113.1", "unknown"),
+    ],
+)
+def test_client_ip(peer: str | None, header: str | None, expected: str) -> None:
+    assert client_ip(peer, header, LOOPBACK) == expected
+
+
+# ------------------------------------------------------------------ fail open
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def private_redis(tmp_path: object) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A redis-server of our own, on a free port, that this test may kill."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield f"redis://127.0.0.1:{port}/0", process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+async def _wait_for_redis(url: str) -> None:
+    client = Redis.from_url(url)
+    try:
+        for _ in range(100):
+            with contextlib.suppress(Exception):
+                await client.ping()
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"private Redis at {url} did not start")
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def private_redis_url(
+    private_redis: tuple[str, subprocess.Popen[bytes]],
+) -> str:
+    await _wait_for_redis(private_redis[0])
+    return private_redis[0]
+
+
+async def test_redis_stopped_mid_test_fails_open_and_counts_it(
+    make_client: MakeClient,
+    settings: Settings,
+    private_redis: tuple[str, subprocess.Popen[bytes]],
+    private_redis_url: str,
+) -> None:
+    client = await make_client(settings, redis_url=private_redis_url, rate_limit_per_minute=50)
+    first = await client.get("/v1/openapi.json")
+    second = await client.get("/v1/openapi.json")
+    assert (first.status, second.status) == (200, 200)
+    assert int(second.headers["RateLimit-Remaining"]) == 48  # counted in Redis
+    process = private_redis[1]
+    process.kill()
+    process.wait(timeout=10)
+    failed_open_before = metrics.RATE_LIMIT_FAIL_OPEN._value.get()
+    statuses = await _exhaust(client, {}, 60)  # more than the limit: nothing is counted now
+    assert statuses == [200] * 60
+    assert metrics.RATE_LIMIT_FAIL_OPEN._value.get() == failed_open_before + 60
+    scrape = await (await client.get("/metrics")).text()
+    assert "effect_models_rate_limit_fail_open_total" in scrape
