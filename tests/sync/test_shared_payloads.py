@@ -1,0 +1,89 @@
+"""Full syncs of the real payloads in ../shared/upstream (skipped when absent)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.settings import Settings
+from sync.service import SyncService
+from tests.sync.support import SHARED, file_settings
+
+pytestmark = [
+    pytest.mark.shared,
+    pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} is absent"),
+]
+
+
+def _payload_dir(tmp_path: Path, openrouter: str, aa: str) -> Path:
+    """The file names tests/sync/support.py expects, linked to the shared payloads."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "models_dev.json").symlink_to(SHARED / "models.dev" / "api.json")
+    (tmp_path / "openrouter.json").symlink_to(SHARED / "openrouter" / openrouter)
+    (tmp_path / "artificialanalysis.json").symlink_to(SHARED / "artificialanalysis" / aa)
+    pages = ("SAMPLE-not-real.json", "SAMPLE-not-real.page2.json")
+    rows = [r for page in pages for r in json.loads((SHARED / "huggingface" / page).read_text())]
+    (tmp_path / "huggingface.json").write_text(json.dumps(rows))
+    return tmp_path
+
+
+async def _rows(engine: AsyncEngine, sql: str) -> list[tuple[object, ...]]:
+    async with engine.connect() as conn:
+        return [tuple(r) for r in await conn.execute(text(sql))]
+
+
+async def test_full_sync_links_sources(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    directory = _payload_dir(tmp_path, "models.json", "models.json")
+    result = await SyncService(engine, file_settings(settings, directory)).run("cli")
+    assert result.status == "succeeded", result.message
+    assert await _rows(engine, "SELECT count(*) FROM providers") == [(147,)]
+    offerings = await _rows(engine, "SELECT count(*) FROM offerings WHERE source = 'models.dev'")
+    assert offerings[0][0] > 4900
+    stats = result.source_stats
+    assert stats["openrouter"]["linked"]["exact"] >= 327  # models.dev's openrouter entries
+    assert sum(stats["openrouter"]["linked"].values()) == 337
+    assert stats["huggingface"]["linked"]["hf-id"] >= 160
+    aa_linked = sum(stats["artificialanalysis"]["linked"].values())
+    assert aa_linked + stats["artificialanalysis"]["unmatched"] == 589
+    assert aa_linked >= 300
+    print("link counts:", {s: (v.get("linked"), v.get("unmatched")) for s, v in stats.items()})
+
+
+async def test_older_then_newer_snapshots_give_the_right_events(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    old_dir = _payload_dir(tmp_path / "old", "models.2026-05-15.json", "models.2026-07-09.json")
+    new_dir = _payload_dir(tmp_path / "new", "models.json", "models.json")
+    await SyncService(engine, file_settings(settings, old_dir)).run("cli")
+    new = file_settings(settings, new_dir)
+    first = await SyncService(engine, new).run("cli")
+    second = await SyncService(engine, new).run("cli")
+    old_ids = {
+        r["id"]
+        for r in json.loads((SHARED / "openrouter/models.2026-05-15.json").read_text())["data"]
+    }
+    new_ids = {r["id"] for r in json.loads((SHARED / "openrouter/models.json").read_text())["data"]}
+    kinds = dict(
+        await _rows(
+            engine,
+            f"SELECT kind, count(*) FROM changes WHERE sync_run_id = {first.run_id} "
+            "AND provider_id = 'openrouter' AND entity = 'offering' GROUP BY kind",
+        )
+    )
+    # models.dev (same file both times) already lists most ids under its `openrouter` provider
+    md_ids = set(json.loads((SHARED / "models.dev/api.json").read_text())["openrouter"]["models"])
+    assert kinds.get("added") == len(new_ids - old_ids - md_ids)
+    assert kinds.get("price_changed", 0) > 0
+    assert "removed" not in kinds  # the grace period: one miss is not a removal
+    removed = await _rows(
+        engine,
+        f"SELECT count(*) FROM changes WHERE sync_run_id = {second.run_id} "
+        "AND provider_id = 'openrouter' AND kind = 'removed'",
+    )
+    assert removed == [(len(old_ids - new_ids - md_ids),)]
