@@ -40,6 +40,7 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 MAX_COST = 10_000
+COST_CAP = 10**9  # beyond this the exact figure does not matter; keeps the number JSON-safe
 LIST_ESTIMATE = 10
 DEFAULT_FIRST = 20
 MAX_PAGE_SIZE = 100
@@ -105,8 +106,10 @@ class _Coster:
         inner = 1 + self.selection(child, node.selection_set, seen)
         first = _first_arg(node)
         if first is not None or "first" in definition.args:
-            return max(first if first is not None else DEFAULT_FIRST, 1) * inner
-        return inner * (LIST_ESTIMATE if _unwrap_is_list(definition.type) else 1)
+            return min(max(first if first is not None else DEFAULT_FIRST, 1) * inner, COST_CAP)
+        # A connection's `edges` list is already counted by its `first`.
+        is_plain_list = _unwrap_is_list(definition.type) and node.name.value != "edges"
+        return min(inner * (LIST_ESTIMATE if is_plain_list else 1), COST_CAP)
 
     def operation(self, op: OperationDefinitionNode) -> int:
         root = self.schema.get_root_type(op.operation)

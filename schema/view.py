@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from aiohttp import web
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from schema.context import Context, build_context
 from schema.graphiql import graphiql_html, setup_graphiql_assets
@@ -97,6 +98,18 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
         sub_response.content_type = "application/json"
         return sub_response
 
+    async def process_result(
+        self, request: web.Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        # A syntax error raised inside the (cached) parse hook skips the schema extensions'
+        # error policy; give it the same typed code here.
+        for error in cast(list[dict[str, object]], response.get("errors") or []):
+            extensions = error.setdefault("extensions", {})
+            if isinstance(extensions, dict):
+                extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+        return response
+
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> Context:
@@ -149,6 +162,8 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
             return response
         version = context.db.version
         if version is None:
+            if _has_errors(response):
+                return response  # refused before any data was read: no version to report
             version = await self._resources(request.app)[1].get()
         await self._maybe_store(request, response, context, version, known_key)
         return _with_version(response, version)
@@ -161,17 +176,22 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
         version: int,
         known_key: str | None,
     ) -> None:
-        body = response.body
-        if not context.cacheable or not isinstance(body, bytes) or b'"errors":' in body:
+        if not context.cacheable or _has_errors(response):
             return
         key = known_key or await request_hash(request)
         if key is None:
             return
         self._known_good.add(key)
         cache, _ = self._resources(request.app)
-        await cache.set(f"gql:{version}:{key}", body, CACHE_TTL_S)
+        await cache.set(f"gql:{version}:{key}", cast(bytes, response.body), CACHE_TTL_S)
         if request.method == "GET":
             response.headers["ETag"] = f'"{version}-{key[:32]}"'
+
+
+def _has_errors(response: web.Response) -> bool:
+    body = response.body
+    # An unescaped `"errors":` can only be the top-level key: inside strings quotes are escaped.
+    return not isinstance(body, bytes) or b'"errors":' in body
 
 
 def _with_version(response: web.StreamResponse, version: int) -> web.StreamResponse:

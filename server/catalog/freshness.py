@@ -13,7 +13,7 @@ from server.tables import SOURCES, models, offerings, providers, source_records
 # A source counts as stale when its last success is older than three default sync periods.
 STALE_AFTER = timedelta(hours=6)
 # Per-source statuses that mean "this source's data was refreshed".
-SUCCESS_STATUSES = ("succeeded", "ok", "unchanged")
+SUCCESS_STATUSES = ("succeeded", "ok", "success", "unchanged")
 ATTRIBUTION_TEXT = "Benchmark and performance data provided by Artificial Analysis."
 ATTRIBUTION_URL = "https://artificialanalysis.ai/"
 

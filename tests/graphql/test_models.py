@@ -7,7 +7,10 @@ import pytest
 from tests.graphql.conftest import Client, codes, data, gql
 from tests.support.seed import SeedInfo
 
-IDS = "query($f: ModelFilterInput, $s: ModelSortInput, $n: Int, $a: String) { models(filter: $f, sort: $s, first: $n, after: $a) { totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }"
+IDS = """query($f: ModelFilterInput, $s: ModelSortInput, $n: Int, $a: String) {
+  models(filter: $f, sort: $s, first: $n, after: $a) {
+    totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage endCursor }
+  } }"""
 
 
 async def page(client: Client, **variables: object) -> dict[str, object]:
@@ -123,7 +126,8 @@ async def test_cursor_goes_stale_when_catalog_version_changes(
 MODEL = """query($id: ID!) { model(id: $id) {
   id name creatorId creator { name kind } capabilities contextWindow downloads likes
   cheapestInputPrice status
-  offerings { id providerId isFree priceVariable inputPrice priceTiers { aboveTokens inputPrice outputPrice } provider { name } }
+  offerings { id providerId isFree priceVariable inputPrice provider { name }
+    priceTiers { aboveTokens inputPrice outputPrice } }
   cheapestOffering { providerId }
   scores { metric value variant independent selfReported }
   externalIds { source id matchMethod }
