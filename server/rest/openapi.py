@@ -245,6 +245,21 @@ _SORTS = (
     "likes",
     "relevance",
 )
+_CAPABILITIES = ("tools", "reasoning", "structured_output", "attachments", "temperature")
+_MODALITIES = ("text", "image", "audio", "video", "pdf", "file")
+_STATUSES = ("active", "deprecated", "removed")
+# Free text: at most 200 characters, no control characters.
+_TEXT = {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000-\\u001f]*$"}
+_TOKENS = {"type": "integer", "minimum": 0, "maximum": 2147483647}
+_PRICE = {"type": "number", "minimum": 0, "maximum": 1000000}
+
+
+def _comma_list(values: tuple[str, ...]) -> dict[str, Any]:
+    item = "(" + "|".join(values) + ")"
+    # Empty means "not given" (the default applies).
+    return {"type": "string", "pattern": f"^({item}(,{item})*)?$"}
+
+
 _LIST_PARAMETERS = [
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "page size"),
     _query(
@@ -252,31 +267,21 @@ _LIST_PARAMETERS = [
         {"type": "integer", "minimum": 0, "maximum": 1000000, "default": 0},
         "rows to skip",
     ),
-    _query("provider", {"type": "string", "maxLength": 200}, "only models this provider serves"),
+    _query("provider", _TEXT, "only models this provider serves (has an active offering)"),
     _query("all", {"type": "boolean"}, "true: every matching model, limit/offset ignored"),
-    _query("search", {"type": "string", "maxLength": 200}, "text search on id and name"),
-    _query("creator", {"type": "string", "maxLength": 200}, "only models made by this provider"),
-    _query(
-        "capabilities",
-        _STR,
-        "comma list, all required: tools, reasoning, structured_output, attachments, temperature",
-    ),
-    _query(
-        "inputModalities", _STR, "comma list, all required: text, image, audio, video, pdf, file"
-    ),
-    _query("outputModalities", _STR, "comma list, all required"),
+    _query("search", _TEXT, "text search on id and name (substring or fuzzy)"),
+    _query("creator", _TEXT, "only models made by this provider"),
+    _query("capabilities", _comma_list(_CAPABILITIES), "all of these capabilities"),
+    _query("inputModalities", _comma_list(_MODALITIES), "all of these input modalities"),
+    _query("outputModalities", _comma_list(_MODALITIES), "all of these output modalities"),
     _query("openWeights", {"type": "boolean"}, "open-weights models only (or none)"),
-    _query("minContextWindow", {"type": "integer", "minimum": 0, "maximum": 2147483647}, "tokens"),
-    _query(
-        "minMaxOutputTokens", {"type": "integer", "minimum": 0, "maximum": 2147483647}, "tokens"
-    ),
-    _query(
-        "maxInputPrice", {"type": "number", "minimum": 0}, "cheapest input price at most (USD/1M)"
-    ),
-    _query("maxOutputPrice", {"type": "number", "minimum": 0}, "cheapest output price at most"),
+    _query("minContextWindow", _TOKENS, "context window at least (tokens)"),
+    _query("minMaxOutputTokens", _TOKENS, "max output at least (tokens)"),
+    _query("maxInputPrice", _PRICE, "cheapest input price at most (USD per 1M tokens)"),
+    _query("maxOutputPrice", _PRICE, "cheapest output price at most (USD per 1M tokens)"),
     _query("releasedAfter", {"type": "string", "format": "date"}, "released on or after"),
     _query("releasedBefore", {"type": "string", "format": "date"}, "released on or before"),
-    _query("status", _STR, "comma list of active, deprecated, removed (default active,deprecated)"),
+    _query("status", _comma_list(_STATUSES), "statuses to include (default active,deprecated)"),
     _query(
         "source",
         {

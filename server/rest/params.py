@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from server.errors import ValidationError
 
 MAX_TEXT_LENGTH = 200
+MAX_PRICE = 1_000_000
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
 _INTEGER = re.compile(r"-?[0-9]{1,12}\Z")
@@ -65,11 +66,10 @@ def text(query: Mapping[str, str], name: str) -> str | None:
 def choices(query: Mapping[str, str], name: str, allowed: Collection[str]) -> tuple[str, ...]:
     """A comma-separated list whose items must all be in allowed."""
     raw = query.get(name)
-    if raw is None or not raw.strip():
+    if not raw:
         return ()
-    items = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    unknown = [item for item in items if item not in allowed]
-    if unknown:
+    items = tuple(dict.fromkeys(raw.split(",")))
+    if any(item not in allowed for item in items):
         rule = f"must be a comma-separated list of: {', '.join(sorted(allowed))}"
         raise _invalid(name, rule, raw)
     return items
@@ -77,23 +77,24 @@ def choices(query: Mapping[str, str], name: str, allowed: Collection[str]) -> tu
 
 def one_of(query: Mapping[str, str], name: str, allowed: Collection[str]) -> str | None:
     raw = query.get(name)
-    if raw is None or not raw.strip():
+    if not raw:
         return None
-    if raw.strip() not in allowed:
+    if raw not in allowed:
         raise _invalid(name, f"must be one of: {', '.join(sorted(allowed))}", raw)
-    return raw.strip()
+    return raw
 
 
 def price(query: Mapping[str, str], name: str) -> Decimal | None:
     raw = query.get(name)
     if raw is None:
         return None
-    rule = "must be a non-negative number (USD per 1M tokens)"
+    rule = f"must be a non-negative number up to {MAX_PRICE} (USD per 1M tokens)"
     try:
         value = Decimal(raw.strip())
     except InvalidOperation:
         raise _invalid(name, rule, raw) from None
-    if not value.is_finite() or value < 0 or len(raw) > 20:
+    # The upper bound keeps absurd exponents (1e999999) away from PostgreSQL's numeric.
+    if not value.is_finite() or not 0 <= value <= MAX_PRICE:
         raise _invalid(name, rule, raw)
     return value
 
