@@ -86,8 +86,9 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
     def graphql_ide_html(self) -> str:
         return graphiql_html()
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # str, not bytes: websocket frames must be text for graphql-transport-ws clients.
+        return orjson.dumps(data).decode()
 
     def create_response(
         self,
