@@ -3,7 +3,8 @@
 Identity, in order (DESIGN §5): the override table -> exact ids shared across sources
 (models.dev's `openrouter` entries use OpenRouter ids; Hugging Face repo ids) -> the
 normalized id (creator aliases, `.` = `-`) -> the word-order-free name. The method that
-linked each record is kept in `external_ids.match_method`.
+linked each record is kept in `external_ids.match_method`. Artificial Analysis rows follow
+their own rules (`sync.aa_match`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.identity import model_id, name_key, override_for, slug_key, split_variant
+from sync.aa_match import CatalogKeys, match_all
+from sync.identity import model_id, name_key, slug_key
 from sync.merge_rows import model_row, offering_row
 from sync.records import Normalized, ProviderRecord, SourceItem
 
@@ -30,6 +32,7 @@ _FACT_PRIORITY = (
 class Link:
     model_id: str
     method: str
+    variant: str = ""  # Artificial Analysis effort variant the row's scores attach under
 
 
 @dataclass
@@ -54,6 +57,7 @@ class _Index:
         self.normalized: dict[str, str] = {}  # "creator/slug-key" -> model id
         self.by_slug: dict[str, set[str]] = defaultdict(set)  # slug-key -> model ids
         self.by_name: dict[str, set[str]] = defaultdict(set)  # name key -> model ids
+        self.names: dict[str, set[str]] = defaultdict(set)  # model id -> display names
 
     def add(self, mid: str, item: SourceItem) -> None:
         self.exact.setdefault(f"{item.source}:{item.external_id}", mid)
@@ -63,6 +67,7 @@ class _Index:
             self.normalized.setdefault(f"{item.creator_hint}/{slug_key(item.slug)}", mid)
         self.by_slug[slug_key(slug)].add(mid)
         self.by_name[name_key(item.model.name)].add(mid)
+        self.names[mid].add(item.model.name)
         if item.model.huggingface_id:
             self.hf.setdefault(item.model.huggingface_id.lower(), mid)
         if item.offering and item.offering.provider_model_id.count("/") == 1:
@@ -103,8 +108,11 @@ def merge(sources: list[Normalized]) -> Catalog:
         link(item, _match_shared(item, index, f"models.dev:openrouter/{item.external_id}"), True)
     for item in _items(by_source, "huggingface"):
         link(item, _match_shared(item, index, None), create=True)
-    for item in _items(by_source, "artificialanalysis"):
-        link(item, _match_aa(item, index), create=False)
+    aa_items = _items(by_source, "artificialanalysis")
+    aa_matches = match_all(aa_items, CatalogKeys(index.normalized, index.names, aa_items))
+    for item in aa_items:
+        found = aa_matches[item.external_id]
+        link(item, Link(found.model_id, found.method, found.variant) if found else None, False)
 
     for mid, items in contributions.items():
         catalog.models[mid] = model_row(mid, _by_priority(items))
@@ -115,8 +123,9 @@ def merge(sources: list[Normalized]) -> Catalog:
 
 
 def _items(by_source: dict[str, Normalized], source: str) -> list[SourceItem]:
+    """Sorted by external id: the catalog must not depend on the upstream's record order."""
     found = by_source.get(source)
-    return found.items if found else []
+    return sorted(found.items, key=lambda i: i.external_id) if found else []
 
 
 def _models_dev_order(item: SourceItem) -> tuple[int, str]:
@@ -160,28 +169,6 @@ def _match_shared(item: SourceItem, index: _Index, exact_key: str | None) -> Lin
     return Link(found, "name") if found else None
 
 
-def _match_aa(item: SourceItem, index: _Index) -> Link | None:
-    forced = override_for(item.source, item.external_id)
-    if forced:
-        return Link(forced, "override") if forced in index.normalized.values() else None
-    full = slug_key(str(item.extra.get("full_slug") or item.slug))
-    for slug in dict.fromkeys((full, item.slug)):
-        found = index.normalized.get(f"{item.creator_hint}/{slug}")
-        found = found or index.unique(index.by_slug, slug)
-        if found:
-            return Link(found, "normalized")
-    found = index.unique(index.by_name, name_key(item.model.name))
-    return Link(found, "name") if found else None
-
-
-def aa_variant(item: SourceItem, mid: str) -> str:
-    """The effort variant under which an AA row's scores attach to model `mid`."""
-    full = slug_key(str(item.extra.get("full_slug") or item.slug))
-    if slug_key(mid.split("/", 1)[1]) == full:
-        return ""  # the row's full slug is the model itself (e.g. `qwen3-max`)
-    return split_variant(full)[1]
-
-
 def _by_priority(items: list[tuple[str, SourceItem]]) -> list[SourceItem]:
     return [item for _, item in sorted(items, key=lambda p: _FACT_PRIORITY.index(p[0]))]
 
@@ -208,7 +195,7 @@ def _collect_scores(
 ) -> None:
     for mid, items in contributions.items():
         for _, item in items:
-            variant = aa_variant(item, mid) if item.source == "artificialanalysis" else ""
+            variant = catalog.external_ids[item.source, item.external_id].variant
             for score in item.scores:
                 key = (mid, item.source, score.metric, variant)
                 catalog.scores.setdefault(

@@ -72,9 +72,9 @@ def test_effort_variants_attach_to_the_base_model_as_tagged_scores() -> None:
     assert scores[(*base, "")] == Decimal("23.8")
     assert scores[(*base, "low")] == Decimal("18.1")
     assert catalog.models["openai/gpt-oss-120b"]["intelligence_index"] == Decimal("23.8")
-    # word order differs (claude-4-1-opus vs claude-opus-4-1): linked by name
+    # word order differs (claude-4-1-opus vs claude-opus-4-1): the word-order-free slug
     opus = catalog.external_ids["artificialanalysis", "5a0c1e1e-7c55-4d0e-a2c1-3b7c8e9f0d22"]
-    assert (opus.model_id, opus.method) == ("anthropic/claude-opus-4-1", "name")
+    assert (opus.model_id, opus.method) == ("anthropic/claude-opus-4-1", "normalized")
     key = ("anthropic/claude-opus-4-1", "artificialanalysis", "intelligence_index")
     assert catalog.scores[(*key, "non-reasoning")]["value"] == Decimal("30.2")
 
