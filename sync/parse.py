@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from sync.records import InvalidRecord, JsonObject
 
 PER_MILLION = Decimal(1_000_000)
+# Arithmetic on upstream numbers never rounds: 28 significant digits (the default) would.
+EXACT = Context(prec=200)
+# Beyond these an upstream number is garbage, not a price or a count: it would overflow
+# the 200-digit arithmetic or a NUMERIC column, so the record is refused instead.
+_LARGEST_EXPONENT = 40
+_SMALLEST_EXPONENT = -60
 
 
 def obj(value: Any, what: str) -> JsonObject:
@@ -51,9 +57,16 @@ def decimal_number(value: Any, what: str) -> Decimal | None:
         result = Decimal(str(value))
     except InvalidOperation:
         raise InvalidRecord(f"{what} is not a number: {value!r}") from None
-    if not result.is_finite():
+    return plausible(result, what)
+
+
+def plausible(number: Decimal, what: str) -> Decimal:
+    """A finite number of sane magnitude, else InvalidRecord (never a crash later)."""
+    if not number.is_finite():
         raise InvalidRecord(f"{what} is not finite")
-    return result
+    if number and not _SMALLEST_EXPONENT <= number.adjusted() <= _LARGEST_EXPONENT:
+        raise InvalidRecord(f"{what} is out of range: {number}")
+    return number
 
 
 def string_list(value: Any) -> tuple[str, ...]:
@@ -85,10 +98,11 @@ def iso_datetime(value: Any) -> datetime | None:
 
 
 def normalize_decimal(value: Decimal) -> Decimal:
-    """Drop trailing zeros so 3.000000 and 3 hash and compare the same."""
-    normalized = value.normalize()
-    # normalize() writes 100 as 1E+2; quantize back to an integer exponent when whole.
-    return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
+    """Drop trailing zeros so 3.000000 and 3 hash and compare the same. Exact."""
+    normalized = value.normalize(EXACT)
+    # normalize() writes 100 as 1E+2; back to an integer exponent (int() is exact).
+    whole = normalized == normalized.to_integral_value(context=EXACT)
+    return Decimal(int(normalized)) if whole else normalized
 
 
 def sub(raw: JsonObject, key: str) -> JsonObject:

@@ -89,7 +89,7 @@ def per_million(value: Any, what: str) -> tuple[Decimal | None, bool]:
         return None, False
     if amount == -1:
         return None, True
-    return parse.normalize_decimal(amount * parse.PER_MILLION), False
+    return parse.normalize_decimal(parse.EXACT.multiply(amount, parse.PER_MILLION)), False
 
 
 def _price(value: Any, what: str) -> Decimal | None:
@@ -101,9 +101,9 @@ def _price(value: Any, what: str) -> Decimal | None:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise InvalidRecord(f"pricing.{what} is not a number: {value!r}") from None
-    if not amount.is_finite() or (amount < 0 and amount != -1):
+    if amount.is_finite() and amount < 0 and amount != -1:
         raise InvalidRecord(f"pricing.{what} is negative: {value!r}")
-    return amount
+    return parse.plausible(amount, f"pricing.{what}")
 
 
 def _prices(raw: Any) -> Prices:
