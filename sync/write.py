@@ -250,9 +250,14 @@ async def _write_scores(
     stats.rows_written += await copy_upsert(
         conn, "scores", columns, rows, columns[:4], touch=("updated_at",)
     )
-    gone = [r["id"] for k, r in current.items() if k not in catalog.scores and k[1] in succeeded]
+    gone = [(k, r) for k, r in current.items() if k not in catalog.scores and k[1] in succeeded]
+    for key, old in gone:  # a score the source no longer reports: new value NULL
+        stats.change("score", "/".join(key), "score_changed", model_id=key[0], field=key[2],
+                     old=str(old["value"]), new=None)  # fmt: skip
     if gone:
-        await conn.execute("DELETE FROM scores WHERE id = ANY($1::bigint[])", gone)
+        await conn.execute(
+            "DELETE FROM scores WHERE id = ANY($1::bigint[])", [r["id"] for _, r in gone]
+        )
         stats.rows_written += len(gone)
 
 

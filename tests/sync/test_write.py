@@ -138,3 +138,34 @@ async def test_failed_source_leaves_its_data_untouched(
     assert after == before
     run = await _rows(engine, f"SELECT status, message FROM sync_runs WHERE id = {result.run_id}")
     assert run[0][0] == "partial" and "invalid JSON" in run[0][1]
+
+
+async def test_a_score_that_disappears_upstream_is_a_change_to_null(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    directory = _copy_fixtures(tmp_path)
+    s = file_settings(settings, directory)
+    await _sync(engine, s)
+    path = directory / "artificialanalysis.json"
+    doc = json.loads(path.read_text())
+    doc["data"][0]["evaluations"]["gpqa"] = None  # gpt-oss-120b (high): no longer reported
+    path.write_text(json.dumps(doc))
+    result = await _sync(engine, s)
+    events = await _rows(
+        engine,
+        "SELECT entity, entity_id, kind, field, old_value, new_value, model_id "
+        f"FROM changes WHERE sync_run_id = {result.run_id}",
+    )
+    assert events == [
+        (
+            "score",
+            "openai/gpt-oss-120b/artificialanalysis/gpqa/",
+            "score_changed",
+            "gpqa",
+            "0.782",
+            None,
+            "openai/gpt-oss-120b",
+        )
+    ]
+    left = await _rows(engine, "SELECT count(*) FROM scores WHERE metric = 'gpqa'")
+    assert left == [(0,)]
