@@ -49,6 +49,7 @@ class IdentityData:
     lab_providers: frozenset[str]
     routers: frozenset[str]
     overrides: dict[str, dict[str, str]]
+    host_ids: dict[str, list[str]]  # word lists for sync.host_ids
 
 
 @cache
@@ -64,6 +65,7 @@ def identity_data() -> IdentityData:
         lab_providers=frozenset(hints["lab_providers"]),
         routers=frozenset(hints["routers"]),
         overrides=overrides,
+        host_ids={k: list(v) for k, v in hints.get("host_ids", {}).items() if k[0] != "_"},
     )
 
 

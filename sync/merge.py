@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync.aa_match import CatalogKeys, match_all
-from sync.identity import model_id, name_key, slug_key
+from sync.host_match import Guard, LabIndex, is_lab_entry, lab_form, match_host, own_model_id
+from sync.identity import canonical_creator, identity_data, model_id, name_key, slug_key
 from sync.merge_rows import model_row, offering_row
 from sync.records import Normalized, ProviderRecord, SourceItem
 
@@ -58,13 +59,15 @@ class _Index:
         self.by_slug: dict[str, set[str]] = defaultdict(set)  # slug-key -> model ids
         self.by_name: dict[str, set[str]] = defaultdict(set)  # name key -> model ids
         self.names: dict[str, set[str]] = defaultdict(set)  # model id -> display names
+        self.hosted: dict[str, str] = {}  # slug key -> model a host's own id created
 
-    def add(self, mid: str, item: SourceItem) -> None:
+    def add(self, mid: str, item: SourceItem, form: tuple[str | None, str] | None = None) -> None:
         self.exact.setdefault(f"{item.source}:{item.external_id}", mid)
         creator, slug = mid.split("/", 1)
         self.normalized.setdefault(f"{creator}/{slug_key(slug)}", mid)
-        if item.creator_hint:
-            self.normalized.setdefault(f"{item.creator_hint}/{slug_key(item.slug)}", mid)
+        hint, item_slug = form or (item.creator_hint, item.slug)
+        if hint:
+            self.normalized.setdefault(f"{hint}/{slug_key(item_slug)}", mid)
         self.by_slug[slug_key(slug)].add(mid)
         self.by_name[name_key(item.model.name)].add(mid)
         self.names[mid].add(item.model.name)
@@ -83,6 +86,8 @@ def merge(sources: list[Normalized]) -> Catalog:
     by_source = {n.source: n for n in sources}
     catalog = Catalog()
     index = _Index()
+    labs = LabIndex(_known_creators(sources), _provider_ids(sources))
+    guard = Guard()
     contributions: dict[str, list[tuple[str, SourceItem]]] = defaultdict(list)
 
     def link(item: SourceItem, found: Link | None, create: bool) -> None:
@@ -98,12 +103,24 @@ def merge(sources: list[Normalized]) -> Catalog:
         catalog.methods[item.source][found.method] += 1
         rank = "models.dev:first" if item.first_party else item.source
         contributions[found.model_id].append((rank, item))
-        index.add(found.model_id, item)
+        guard.claim(item, found.model_id)
+        if item.source == "models.dev" and item.offering is not None and not item.first_party:
+            index.add(found.model_id, item, lab_form(item))
+        else:
+            index.add(found.model_id, item)
 
     models_dev = by_source.get("models.dev")
     md_items = models_dev.items if models_dev else []
-    for item in sorted(md_items, key=_models_dev_order):
-        link(item, _match_models_dev(item, index), create=True)
+    lab_entries = [i for i in md_items if is_lab_entry(i, labs.known_creators)]
+    host_entries = [i for i in md_items if not is_lab_entry(i, labs.known_creators)]
+    for item in sorted(lab_entries, key=_models_dev_order):
+        link(item, _match_lab_entry(item, index, guard), create=True)
+        mid = catalog.record_models[item.source, item.external_id]
+        creator, slug = lab_form(item) if not item.first_party else (item.creator_hint, item.slug)
+        if mid is not None:
+            labs.add(mid, creator or mid.split("/", 1)[0], slug, item.model.name)
+    for item in sorted(host_entries, key=lambda i: i.external_id):
+        link(item, _match_host_entry(item, labs, index, guard), create=True)
     for item in _items(by_source, "openrouter"):
         link(item, _match_shared(item, index, f"models.dev:openrouter/{item.external_id}"), True)
     for item in _items(by_source, "huggingface"):
@@ -122,6 +139,22 @@ def merge(sources: list[Normalized]) -> Catalog:
     return catalog
 
 
+def _known_creators(sources: list[Normalized]) -> frozenset[str]:
+    """Labs the sources name as authors: lab providers, alias targets, OpenRouter and AA."""
+    data = identity_data()
+    known = {canonical_creator(p) for p in data.lab_providers} | set(data.creator_aliases.values())
+    for normalized in sources:
+        if normalized.source in ("openrouter", "artificialanalysis"):
+            known.update(i.creator_hint for i in normalized.items if i.creator_hint)
+    known -= data.routers
+    return frozenset(known)
+
+
+def _provider_ids(sources: list[Normalized]) -> frozenset[str]:
+    ids = {p.id for n in sources for p in n.providers}
+    return frozenset(ids | {canonical_creator(i) for i in ids})
+
+
 def _items(by_source: dict[str, Normalized], source: str) -> list[SourceItem]:
     """Sorted by external id: the catalog must not depend on the upstream's record order."""
     found = by_source.get(source)
@@ -129,31 +162,41 @@ def _items(by_source: dict[str, Normalized], source: str) -> list[SourceItem]:
 
 
 def _models_dev_order(item: SourceItem) -> tuple[int, str]:
-    """First-party entries define canonical ids; then author/slug ids; then hosts' own ids."""
-    if item.first_party:
-        return 0, item.external_id
-    return (1 if item.creator_hint else 2), item.external_id
+    """First-party entries define canonical ids; then author/slug ids of known creators."""
+    return (0 if item.first_party else 1), item.external_id
 
 
-def _match_models_dev(item: SourceItem, index: _Index) -> Link | None:
+def _match_lab_entry(item: SourceItem, index: _Index, guard: Guard) -> Link | None:
     if item.first_party:
         return None  # defines its own canonical id
-    if item.creator_hint:
-        found = index.normalized.get(f"{item.creator_hint}/{slug_key(item.slug)}")
-        if found is None and item.offering is not None:
-            found = index.hf.get(item.offering.provider_model_id.lower())
-            return Link(found, "hf-id") if found else None
-        return Link(found, "normalized") if found else None
-    # A host's own plain id (azure `gpt-5`): link to the one lab model with that slug.
-    found = index.unique(index.by_slug, slug_key(item.slug))
-    if found:
-        return Link(found, "normalized")
-    found = index.unique(index.by_name, name_key(item.model.name))
-    if found:
-        return Link(found, "name")
-    return Link(
-        model_id(item.offering.provider_id if item.offering else "unknown", item.slug), "exact"
-    )
+    creator, slug = lab_form(item)
+    found = index.normalized.get(f"{creator}/{slug_key(slug)}")
+    if found is None and item.offering is not None:
+        found = index.hf.get(item.offering.provider_model_id.lower())
+        link = Link(found, "hf-id") if found else None
+    else:
+        link = Link(found, "normalized") if found else None
+    if link is None or not guard.allows(item, link.model_id):
+        return Link(model_id(creator or "unknown", slug), "exact")
+    return link
+
+
+def _match_host_entry(item: SourceItem, labs: LabIndex, index: _Index, guard: Guard) -> Link:
+    found = match_host(item, labs, index.hf)
+    if found and guard.allows(item, found.model_id):
+        return Link(found.model_id, found.method)
+    own = own_model_id(item, labs)
+    creator, slug = own.split("/", 1)
+    if labs.is_host(creator) and any(c.isdigit() for c in slug):
+        # Several hosts list the same versioned id no lab lists: one model, many offerings.
+        # (Bare words such as `auto` name each host's own product and stay apart.)
+        shared = index.hosted.setdefault(slug_key(slug), own)
+        if shared != own and guard.allows(item, shared):
+            return Link(shared, "normalized")
+    if not guard.allows(item, own):
+        assert item.offering is not None
+        own = model_id(item.offering.provider_id, item.offering.provider_model_id)
+    return Link(own, "exact")
 
 
 def _match_shared(item: SourceItem, index: _Index, exact_key: str | None) -> Link | None:

@@ -1,0 +1,179 @@
+"""models.dev entries of hosts and gateways -> lab models. Pure, no I/O.
+
+Lab models are the ones a lab lists itself (models.dev lab providers) or that an
+`author/slug` id of a known creator names (OpenRouter authors, AA creators, the lab and
+alias tables). A host's entry is tried form by form (`sync.host_ids.decode`, most literal
+first) against them only, so one host's odd spelling never becomes the target of another
+host. Per form, in order (method in brackets):
+
+1. the creator's model with that normalized slug (`.` = `-`, case) [normalized];
+2. the creator's one model with the same compact slug (`llama3-1-70b` = `llama-3.1-70b`),
+   then the same without packaging words (`gemma3:27b` = `gemma-3-27b-it`) [normalized];
+3. with no creator in the id: the one lab model with that slug or compact slug [normalized];
+then the Hugging Face repo id [hf-id], then the one lab model with the display name [name].
+Keys shared by two lab models never link. A provider that lists two ids which land on one
+model with different prices keeps them apart (`Guard`). An entry that links nothing
+becomes its own model under the creator its id names (`@cf/meta/…` -> `meta`), else
+under the host.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sync.host_ids import HostForm, HostId, decode
+from sync.identity import model_id, name_key, slug_key
+from sync.records import SourceItem
+
+_FILLER = re.compile(r"-(?:instruct|it)(?=-|$)")
+
+
+def compact_key(slug: str) -> str:
+    """Punctuation-free: `llama3-1-70b`, `llama-3.1-70b` and `Llama3.1_70B` agree."""
+    return re.sub(r"[^a-z0-9]", "", slug.lower())
+
+
+def bare_key(slug: str) -> str:
+    """`compact_key` without packaging words: `gemma-3-27b-it` = `gemma3:27b`."""
+    return compact_key(_FILLER.sub("", slug_key(slug)))
+
+
+@dataclass(frozen=True)
+class Found:
+    model_id: str
+    method: str
+
+
+@dataclass
+class LabIndex:
+    """Keys of the lab models only."""
+
+    known_creators: frozenset[str]
+    provider_ids: frozenset[str]
+    normalized: dict[str, str] = field(default_factory=dict)  # creator/slug-key -> id
+    by_key: dict[tuple[str, str, str], set[str]] = field(
+        default_factory=lambda: defaultdict(set)
+    )  # (kind, creator or "*", key) -> ids
+    by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, mid: str, creator: str, slug: str, name: str) -> None:
+        for form_creator, form_slug in {(creator, slug), tuple(mid.split("/", 1))}:
+            self.normalized.setdefault(f"{form_creator}/{slug_key(form_slug)}", mid)
+            for kind, key in (
+                ("slug", slug_key(form_slug)),
+                ("compact", compact_key(form_slug)),
+                ("bare", bare_key(form_slug)),
+            ):
+                self.by_key[kind, form_creator, key].add(mid)
+                self.by_key[kind, "*", key].add(mid)
+        self.by_name[name_key(name)].add(mid)
+
+    def is_host(self, author: str) -> bool:
+        """`siliconflow/…` inside another host's list, `novita/…` on Poe: a host, not a lab."""
+        return author in self.provider_ids or f"{author}-ai" in self.provider_ids
+
+    def unique(self, kind: str, creator: str, key: str) -> str | None:
+        found = self.by_key.get((kind, creator, key)) or set()
+        return next(iter(found)) if len(found) == 1 else None
+
+
+def is_lab_entry(item: SourceItem, known_creators: frozenset[str]) -> bool:
+    """First-party entries and `author/slug` ids of a known creator define lab models."""
+    if item.first_party:
+        return True
+    head = _decoded(item).forms[0]
+    return head.kind == "id" and head.creator is not None and head.creator in known_creators
+
+
+def match_host(item: SourceItem, labs: LabIndex, hf: dict[str, str]) -> Found | None:
+    hid = _decoded(item)
+    named = labs.by_name.get(name_key(item.model.name)) or set()
+    for form in hid.forms:
+        found = _match_form(form, labs)
+        if found:
+            return Found(found, "normalized")
+    assert item.offering is not None
+    repo = item.offering.provider_model_id.lower()
+    if repo.count("/") == 1 and repo in hf:
+        return Found(hf[repo], "hf-id")
+    return Found(next(iter(named)), "name") if len(named) == 1 else None
+
+
+def lab_form(item: SourceItem) -> tuple[str | None, str]:
+    """(creator, slug) an author/slug entry names, variant suffix removed."""
+    head = _decoded(item).forms[0]
+    return head.creator, head.slug
+
+
+def own_model_id(item: SourceItem, labs: LabIndex) -> str:
+    """The id of a model of its own: under the lab the id names, else under the host."""
+    assert item.offering is not None
+    hid = _decoded(item)
+    for form in hid.forms:
+        if form.creator in labs.known_creators and form.kind in ("id", "namespace", "bedrock"):
+            return model_id(form.creator, form.slug)
+    head = hid.forms[0]
+    vertex = next((f for f in hid.forms if f.kind == "vertex"), head)
+    if head.creator and head.kind in ("id", "namespace") and not labs.is_host(head.creator):
+        return model_id(head.creator, head.slug)  # an author we do not know yet: still its id
+    return model_id(item.offering.provider_id, vertex.slug)
+
+
+def _match_form(form: HostForm, labs: LabIndex) -> str | None:
+    creator = form.creator
+    if creator and creator in labs.known_creators:
+        hit = labs.normalized.get(f"{creator}/{slug_key(form.slug)}")
+        hit = hit or labs.unique("compact", creator, compact_key(form.slug))
+        hit = hit or labs.unique("bare", creator, bare_key(form.slug))
+        if hit or form.kind != "glued":
+            return hit
+    if creator and form.kind == "glued" and creator not in labs.provider_ids:
+        return None  # `claude-opus-4` is not the lab `claude`'s model `opus-4`
+    if creator and form.kind == "id" and not labs.is_host(creator):
+        return None  # an unknown author's own model: never someone else's
+    return (
+        labs.unique("slug", "*", slug_key(form.slug))
+        or labs.unique("compact", "*", compact_key(form.slug))
+        or labs.unique("bare", "*", bare_key(form.slug))
+    )
+
+
+def _decoded(item: SourceItem) -> HostId:
+    assert item.offering is not None
+    return decode(item.offering.provider_id, item.offering.provider_model_id)
+
+
+@dataclass
+class Guard:
+    """Never merge two ids one provider lists separately at different prices.
+
+    Ids that differ only by declared decorations (`:free`, a Bedrock region, `TEE/`) share
+    a base and may land on one model; other ids of one provider on one model must agree
+    on price, else the later one (in sorted order) keeps a model of its own.
+    """
+
+    claims: dict[tuple[str, str], list[tuple[str, tuple[Decimal | None, ...]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def allows(self, item: SourceItem, mid: str) -> bool:
+        if item.offering is None:
+            return True
+        base, price = self._key(item)
+        for other_base, other_price in self.claims.get((item.offering.provider_id, mid), ()):
+            if other_base != base and other_price != price:
+                return False
+        return True
+
+    def claim(self, item: SourceItem, mid: str) -> None:
+        if item.offering is not None:
+            self.claims[item.offering.provider_id, mid].append(self._key(item))
+
+    @staticmethod
+    def _key(item: SourceItem) -> tuple[str, tuple[Decimal | None, ...]]:
+        assert item.offering is not None
+        prices = item.offering.prices
+        return _decoded(item).base, (prices.input_price, prices.output_price)
