@@ -29,6 +29,7 @@ from sync.identity import canonical_creator, identity_data
 
 # Serving-mode suffixes seen on author/slug ids: Vertex `…-maas`, Chutes `…-TEE`.
 _MODE_SUFFIX = re.compile(r"-(?:maas|tee)$", re.IGNORECASE)
+_FREE_SUFFIX = re.compile(r"-free$", re.IGNORECASE)
 _BEDROCK_SUFFIX = re.compile(r"(?:-v\d+:\d+|-\d+:\d+|:\d+|-v1)$")
 _VERTEX_DATE = re.compile(r"@(\d{8})$")
 _FIREWORKS_POINT = re.compile(r"(?<=\d)p(?=\d)")
@@ -86,6 +87,8 @@ def split_variant_suffix(model_id: str) -> tuple[str, str]:
 def decode(provider_id: str, model_id: str) -> HostId:
     """The forms a host's id may take in a lab's catalog, most literal first."""
     trimmed, variant = split_variant_suffix(model_id)
+    if _FREE_SUFFIX.search(trimmed):  # OpenCode / LLM Gateway write `:free` as `-free`
+        trimmed, variant = _FREE_SUFFIX.sub("", trimmed), "-".join(filter(None, ["free", variant]))
     path, namespace = _strip_namespaces(trimmed)
     path = _MODE_SUFFIX.sub("", path)
     creator: str | None = None

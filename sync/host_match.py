@@ -8,8 +8,9 @@ host. Per form, in order (method in brackets):
 
 1. the creator's model with that normalized slug (`.` = `-`, case) [normalized];
 2. the creator's one model with the same compact slug (`llama3-1-70b` = `llama-3.1-70b`),
-   then the same without packaging words (`gemma3:27b` = `gemma-3-27b-it`) [normalized];
-3. with no creator in the id: the one lab model with that slug or compact slug [normalized];
+   then the same without packaging words (`gemma3:27b` = `gemma-3-27b-it`), then the
+   word-order-free key (`claude-4.0-opus` = `claude-opus-4`) [normalized];
+3. with no creator in the id: the one lab model with one of those keys [normalized];
 then the Hugging Face repo id [hf-id], then the one lab model with the display name [name].
 Keys shared by two lab models never link. A provider that lists two ids which land on one
 model with different prices keeps them apart (`Guard`). An entry that links nothing
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sync.host_ids import HostForm, HostId, decode
-from sync.identity import model_id, name_key, slug_key
+from sync.identity import loose_key, model_id, name_key, slug_key
 from sync.records import SourceItem
 
 _FILLER = re.compile(r"-(?:instruct|it)(?=-|$)")
@@ -66,10 +67,19 @@ class LabIndex:
                 ("slug", slug_key(form_slug)),
                 ("compact", compact_key(form_slug)),
                 ("bare", bare_key(form_slug)),
+                ("loose", loose_key(form_slug)),
             ):
                 self.by_key[kind, form_creator, key].add(mid)
                 self.by_key[kind, "*", key].add(mid)
         self.by_name[name_key(name)].add(mid)
+
+    def literal(self, item: SourceItem) -> bool:
+        """The entry spells a lab model's slug letter for letter (wins a price conflict)."""
+        slug = _decoded(item).forms[0].slug.lower()
+        return any(
+            slug == mid.split("/", 1)[1]
+            for mid in self.by_key.get(("slug", "*", slug_key(slug)), ())
+        )
 
     def is_host(self, author: str) -> bool:
         """`siliconflow/…` inside another host's list, `novita/…` on Poe: a host, not a lab."""
@@ -128,6 +138,7 @@ def _match_form(form: HostForm, labs: LabIndex) -> str | None:
         hit = labs.normalized.get(f"{creator}/{slug_key(form.slug)}")
         hit = hit or labs.unique("compact", creator, compact_key(form.slug))
         hit = hit or labs.unique("bare", creator, bare_key(form.slug))
+        hit = hit or labs.unique("loose", creator, loose_key(form.slug))
         if hit or form.kind != "glued":
             return hit
     if creator and form.kind == "glued" and creator not in labs.provider_ids:
@@ -138,6 +149,7 @@ def _match_form(form: HostForm, labs: LabIndex) -> str | None:
         labs.unique("slug", "*", slug_key(form.slug))
         or labs.unique("compact", "*", compact_key(form.slug))
         or labs.unique("bare", "*", bare_key(form.slug))
+        or labs.unique("loose", "*", loose_key(form.slug))
     )
 
 

@@ -119,7 +119,8 @@ def merge(sources: list[Normalized]) -> Catalog:
         creator, slug = lab_form(item) if not item.first_party else (item.creator_hint, item.slug)
         if mid is not None:
             labs.add(mid, creator or mid.split("/", 1)[0], slug, item.model.name)
-    for item in sorted(host_entries, key=lambda i: i.external_id):
+    # An entry spelling a lab id literally goes first: it wins a same-provider price conflict.
+    for item in sorted(host_entries, key=lambda i: (not labs.literal(i), i.external_id)):
         link(item, _match_host_entry(item, labs, index, guard), create=True)
     for item in _items(by_source, "openrouter"):
         link(item, _match_shared(item, index, f"models.dev:openrouter/{item.external_id}"), True)
