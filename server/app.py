@@ -13,7 +13,7 @@ from server.cors import setup_cors
 from server.database import create_engine, wait_for_database
 from server.health import setup_health_routes
 from server.keys import ENGINE, READ_ENGINE, REDIS, SCHEDULER, SETTINGS
-from server.metrics import metrics_middleware, setup_metrics_route
+from server.metrics import setup_metrics_route
 from server.middleware import error_middleware
 from server.ratelimit import rate_limit_middleware, rate_limiter_ctx
 from server.redis_client import create_redis
@@ -71,13 +71,9 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    # Outermost first: request id + log, metrics, the ONE error envelope, then rate limiting.
-    middlewares = [
-        request_log_middleware,
-        metrics_middleware,
-        error_middleware,
-        rate_limit_middleware,
-    ]
+    # Outermost first: request id + log, the ONE error envelope (+ request metrics), then
+    # rate limiting.
+    middlewares = [request_log_middleware, error_middleware, rate_limit_middleware]
     app = web.Application(middlewares=middlewares, client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(database_ctx)

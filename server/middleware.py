@@ -9,6 +9,9 @@
 - anything else → 500 INTERNAL_SERVER_ERROR with a fixed message: the stack trace (and any
   SQL in it) goes to the log with the request id, never to the client.
 
+Seeing every final status, it also records the request metrics (count and latency per
+route and status).
+
 It also validates the raw query string once for every route (length, UTF-8), so handlers
 only ever see decodable parameters.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -26,6 +30,7 @@ import sqlalchemy.exc
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from server import metrics
 from server.database import DatabaseUnavailable
 from server.errors import ApiError, ValidationError
 from server.health import utc_now_iso
@@ -35,6 +40,8 @@ log = logging.getLogger(__name__)
 
 # Far below aiohttp's 8190-byte request-line cap, so oversized queries get our envelope.
 MAX_QUERY_BYTES = 2048
+# Recorded when the client disconnected before an answer (nginx's convention).
+CLIENT_GONE = 499
 INTERNAL_MESSAGE = "an internal error occurred; it has been logged with the request id"
 UNAVAILABLE_MESSAGE = "the database is unavailable; retry shortly"
 
@@ -105,6 +112,8 @@ def is_database_unreachable(exc: BaseException) -> bool:
 def check_query_string(request: web.Request) -> None:
     """Reject query strings that are too long or not UTF-8, naming the parameter."""
     raw = request.rel_url.raw_query_string
+    if len(raw) <= MAX_QUERY_BYTES and "%" not in raw and raw.isascii():
+        return  # nothing percent-encoded: nothing that could decode badly
     if len(raw) > MAX_QUERY_BYTES:
         raise ValidationError(
             f"query string must be at most {MAX_QUERY_BYTES} bytes long",
@@ -151,6 +160,20 @@ def _http_message(exc: web.HTTPException) -> str:
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = CLIENT_GONE
+    try:
+        response = await _answer(request, handler)
+        status = response.status
+        return response
+    except web.HTTPException as exc:  # only < 400 is re-raised: redirects, 304
+        status = exc.status
+        raise
+    finally:
+        metrics.observe_request(request, status, time.perf_counter() - started)
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         check_query_string(request)
         return await handler(request)

@@ -18,8 +18,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -51,8 +50,7 @@ return {count, ttl}
 """
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):  # a tuple: built on every request, so cheap to create
     allowed: bool
     limit: int
     remaining: int
@@ -149,10 +147,12 @@ def create_rate_limiter(redis: Redis | None, limit: int) -> RateLimiter:
 def client_ip(peer: str | None, forwarded_for: str | None, trusted: Sequence[IpNetwork]) -> str:
     """The caller's IP. X-Forwarded-For counts only when the peer is a trusted proxy; it is
     read right to left, skipping our own proxies, so a client cannot spoof it by prepending."""
+    if not forwarded_for or not trusted:
+        return peer or "unknown"  # the common case: nothing to parse
     peer_ip = _parse_ip(peer)
     if peer_ip is None:
         return peer or "unknown"
-    if not forwarded_for or not _is_trusted(peer_ip, trusted):
+    if not _is_trusted(peer_ip, trusted):
         return str(peer_ip)
     hops = [_parse_ip(part.strip()) for part in forwarded_for.split(",")]
     if any(hop is None for hop in hops):

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from aiohttp import web
 
 from server import metrics
-from server.cache import MemoryCache, ResponseCache
+from server.cache import ResponseCache
 
 # Bodies below this are sent as they are: gzip would save little and cost CPU.
 GZIP_MIN_BYTES = 1024
@@ -31,6 +34,21 @@ class CachedBody:
     etag: str
     body: bytes
     gzipped: bytes | None
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """Response headers, built once per entry (aiohttp copies them per response)."""
+        return {
+            "ETag": self.etag,
+            "Cache-Control": CACHE_CONTROL,
+            "Vary": "Accept-Encoding",
+            VERSION_HEADER: str(self.version),
+            "Content-Type": "application/json",
+        }
+
+    @cached_property
+    def gzip_headers(self) -> dict[str, str]:
+        return {**self.headers, "Content-Encoding": "gzip"}
 
     def encode(self) -> bytes:
         gz = self.gzipped or b""
@@ -59,38 +77,64 @@ class CachedBody:
 Builder = Callable[[], Awaitable[tuple[int, bytes]]]  # -> (version read with the data, body)
 
 
-class BodyCache:
-    """In-process LRU in front of the shared cache; both keyed by version-bearing keys."""
+class LocalBodies:
+    """A small LRU of decoded entries with expiry: the hot path does no decoding or copying."""
 
-    def __init__(self, shared: ResponseCache, shared_is_local: bool) -> None:
-        self._local = MemoryCache(LOCAL_ENTRIES)
-        self._shared = None if shared_is_local else shared
+    def __init__(self, max_entries: int = LOCAL_ENTRIES) -> None:
+        self._entries: OrderedDict[str, tuple[float, CachedBody]] = OrderedDict()
+        self._max_entries = max_entries
 
-    async def get(self, key: str) -> CachedBody | None:
-        raw = await self._local.get(key)
-        if raw is not None:
-            metrics.CACHE_HITS.labels(layer="rest_local").inc()
-            return CachedBody.decode(raw)
-        if self._shared is not None:
-            raw = await self._shared.get(key)
-            if raw is not None:
-                entry = CachedBody.decode(raw)
-                if entry is not None:
-                    metrics.CACHE_HITS.labels(layer="rest_shared").inc()
-                    await self._local.set(key, raw, _LOCAL_TTL_S)
-                    return entry
-        metrics.CACHE_MISSES.labels(layer="rest").inc()
-        return None
+    def get(self, key: str) -> CachedBody | None:
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        if found[0] < time.monotonic():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return found[1]
 
-    async def put(self, key: str, entry: CachedBody, ttl_s: int) -> None:
-        raw = entry.encode()
-        await self._local.set(key, raw, min(ttl_s, _LOCAL_TTL_S))
-        if self._shared is not None:
-            await self._shared.set(key, raw, ttl_s)
+    def set(self, key: str, entry: CachedBody, ttl_s: float) -> None:
+        self._entries[key] = (time.monotonic() + ttl_s, entry)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
 
 
 # The local copy is short-lived so memory follows what is hot now.
 _LOCAL_TTL_S = 300
+_LOCAL_HITS = metrics.CACHE_HITS.labels(layer="rest_local")
+_SHARED_HITS = metrics.CACHE_HITS.labels(layer="rest_shared")
+_MISSES = metrics.CACHE_MISSES.labels(layer="rest")
+
+
+class BodyCache:
+    """In-process LRU in front of the shared cache; both keyed by version-bearing keys."""
+
+    def __init__(self, shared: ResponseCache, shared_is_local: bool) -> None:
+        self._local = LocalBodies()
+        # Without Redis the shared cache would be a second in-process copy: skip it.
+        self._shared = None if shared_is_local else shared
+
+    async def get(self, key: str) -> CachedBody | None:
+        entry = self._local.get(key)
+        if entry is not None:
+            _LOCAL_HITS.inc()
+            return entry
+        if self._shared is not None:
+            raw = await self._shared.get(key)
+            entry = CachedBody.decode(raw) if raw is not None else None
+            if entry is not None:
+                _SHARED_HITS.inc()
+                self._local.set(key, entry, _LOCAL_TTL_S)
+                return entry
+        _MISSES.inc()
+        return None
+
+    async def put(self, key: str, entry: CachedBody, ttl_s: int) -> None:
+        self._local.set(key, entry, min(ttl_s, _LOCAL_TTL_S))
+        if self._shared is not None:
+            await self._shared.set(key, entry.encode(), ttl_s)
 
 
 def accepts_gzip(request: web.Request) -> bool:
@@ -125,18 +169,12 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def respond(request: web.Request, entry: CachedBody) -> web.Response:
-    headers = {
-        "ETag": entry.etag,
-        "Cache-Control": CACHE_CONTROL,
-        "Vary": "Accept-Encoding",
-        VERSION_HEADER: str(entry.version),
-    }
     if etag_matches(request.headers.get("If-None-Match"), entry.etag):
+        headers = {k: v for k, v in entry.headers.items() if k != "Content-Type"}
         return web.Response(status=304, headers=headers)
     if entry.gzipped is not None and accepts_gzip(request):
-        headers["Content-Encoding"] = "gzip"
-        return web.Response(body=entry.gzipped, content_type="application/json", headers=headers)
-    return web.Response(body=entry.body, content_type="application/json", headers=headers)
+        return web.Response(body=entry.gzipped, headers=entry.gzip_headers)
+    return web.Response(body=entry.body, headers=entry.headers)
 
 
 async def serve_cached(

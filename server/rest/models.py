@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,18 +87,53 @@ async def _legacy_page(
     return [legacy_model(row, offerings.get(row["id"], []), today) for row in page.rows], page.total
 
 
-def _cache_key(kind: str, values: Mapping[str, Any]) -> str:
-    # Parsed values, not the raw query: `limit=20` and no limit share one entry.
-    return kind + ":" + "&".join(f"{k}={values[k]}" for k in sorted(values))
+def _cache_key(kind: str, *parts: object) -> str:
+    # Parsed values, not the raw query: `limit=20` and no limit share one entry. The
+    # dataclass reprs name every field, so two different filters never share a key.
+    return kind + ":" + "|".join(map(repr, parts))
 
 
-async def list_models_handler(request: web.Request) -> web.Response:
-    query = request.query
+@dataclass(frozen=True)
+class ListRequest:
+    flt: ModelFilter
+    sort: ModelSort
+    everything: bool
+    limit: int
+    offset: int
+    cache_key: str
+
+
+def parse_list_request(query: Mapping[str, str]) -> ListRequest:
     flt = parse_filter(query)
     sort = parse_sort(query)
     everything = params.boolean(query, "all") is True
     limit = ALL_LIMIT if everything else params.integer(query, "limit", 20, 1, MAX_LIMIT)
     offset = 0 if everything else params.integer(query, "offset", 0, 0, MAX_OFFSET)
+    key = _cache_key("models", flt, sort, limit, offset)
+    return ListRequest(flt, sort, everything, limit, offset, key)
+
+
+# Clients repeat the same few query strings; parsing each once keeps the hot path short.
+# Only valid requests are remembered (a ValidationError is raised before the store).
+_PARSED: dict[str, ListRequest] = {}
+_PARSED_MAX = 1024
+
+
+def parsed_list_request(request: web.Request) -> ListRequest:
+    raw = request.query_string
+    found = _PARSED.get(raw)
+    if found is None:
+        found = parse_list_request(request.query)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[raw] = found
+    return found
+
+
+async def list_models_handler(request: web.Request) -> web.Response:
+    parsed = parsed_list_request(request)
+    flt, sort, limit, offset = parsed.flt, parsed.sort, parsed.limit, parsed.offset
+    everything = parsed.everything
 
     async def build() -> tuple[int, bytes]:
         async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
@@ -109,9 +144,9 @@ async def list_models_handler(request: web.Request) -> web.Response:
         meta = {"total": total, "limit": shown_limit, "offset": offset}
         return version, envelope(records, meta)
 
-    key = _cache_key("models", {**asdict(flt), **asdict(sort), "limit": limit, "offset": offset})
     version = await request.app[REST_CATALOG_VERSION].get()
-    return await serve_cached(request, request.app[BODY_CACHE], version, key, LIST_TTL_S, build)
+    cache = request.app[BODY_CACHE]
+    return await serve_cached(request, cache, version, parsed.cache_key, LIST_TTL_S, build)
 
 
 async def get_model_handler(request: web.Request) -> web.Response:
@@ -135,5 +170,5 @@ async def get_model_handler(request: web.Request) -> web.Response:
         return version, envelope(record)
 
     version = await request.app[REST_CATALOG_VERSION].get()
-    key = _cache_key("model", {"id": model_id})
+    key = _cache_key("model", model_id)
     return await serve_cached(request, request.app[BODY_CACHE], version, key, MODEL_TTL_S, build)
