@@ -15,14 +15,13 @@ from sync import parse
 from sync.fetch import Fetcher, SourceFailure, SourceSkipped
 from sync.identity import canonical_creator, split_variant
 from sync.records import (
-    InvalidRecord,
     ModelFacts,
     Normalized,
     RawRecord,
     ScoreFacts,
     SourceItem,
 )
-from sync.sources.common import finish
+from sync.sources.common import id_keyed_records, normalize_each
 
 SOURCE = "artificialanalysis"
 ATTRIBUTION = "Benchmark data from Artificial Analysis, https://artificialanalysis.ai/"
@@ -45,12 +44,7 @@ async def fetch(fetcher: Fetcher, url: str, api_key: str | None) -> Any:
 def records(document: Any) -> list[RawRecord]:
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         raise SourceFailure("artificialanalysis: expected an object with a `data` list")
-    out = []
-    for index, row in enumerate(document["data"]):
-        key = row.get("id") if isinstance(row, dict) else None
-        external_id = key if isinstance(key, str) and key else f"#invalid-{index}"
-        out.append(RawRecord(SOURCE, external_id, row if isinstance(row, dict) else {}))
-    return out
+    return id_keyed_records(SOURCE, document["data"])
 
 
 def normalize(document: Any) -> Normalized:
@@ -58,15 +52,7 @@ def normalize(document: Any) -> Normalized:
 
 
 def normalize_records(raw: list[RawRecord]) -> Normalized:
-    result = Normalized(SOURCE, raw=[r for r in raw if not r.external_id.startswith("#")])
-    for record in raw:
-        try:
-            if record.external_id.startswith("#"):
-                raise InvalidRecord("id is missing")
-            result.items.append(_item(record))
-        except InvalidRecord as exc:
-            result.reject(record.external_id, str(exc))
-    return finish(result)
+    return normalize_each(SOURCE, raw, _item)
 
 
 def measured(value: Any, what: str) -> Decimal | None:

@@ -2,7 +2,38 @@
 
 from __future__ import annotations
 
-from sync.records import Normalized
+from collections.abc import Callable
+from typing import Any
+
+from sync.records import InvalidRecord, Normalized, RawRecord, SourceItem
+
+# External id given to a row without a usable `id`: kept out of source_records, counted invalid.
+_MISSING_ID_PREFIX = "#invalid-"
+
+
+def id_keyed_records(source: str, rows: list[Any]) -> list[RawRecord]:
+    """Raw records keyed by each row's `id` string (OpenRouter, Hugging Face, AA)."""
+    out = []
+    for index, row in enumerate(rows):
+        key = row.get("id") if isinstance(row, dict) else None
+        external_id = key if isinstance(key, str) and key else f"{_MISSING_ID_PREFIX}{index}"
+        out.append(RawRecord(source, external_id, row if isinstance(row, dict) else {}))
+    return out
+
+
+def normalize_each(
+    source: str, raw: list[RawRecord], to_item: Callable[[RawRecord], SourceItem]
+) -> Normalized:
+    """Apply to_item to every record; a bad record is counted with its reason, never fatal."""
+    result = Normalized(source, raw=[r for r in raw if not r.external_id.startswith("#")])
+    for record in raw:
+        try:
+            if record.external_id.startswith("#"):
+                raise InvalidRecord("id is missing")
+            result.items.append(to_item(record))
+        except InvalidRecord as exc:
+            result.reject(record.external_id, str(exc))
+    return finish(result)
 
 
 def finish(result: Normalized) -> Normalized:

@@ -12,7 +12,7 @@ from sync import parse
 from sync.fetch import Fetcher, SourceFailure
 from sync.identity import canonical_creator
 from sync.records import InvalidRecord, ModelFacts, Normalized, RawRecord, SourceItem
-from sync.sources.common import finish
+from sync.sources.common import id_keyed_records, normalize_each
 
 SOURCE = "huggingface"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
@@ -43,12 +43,7 @@ async def fetch(fetcher: Fetcher, url: str, max_pages: int) -> Any:
 def records(document: Any) -> list[RawRecord]:
     if not isinstance(document, list):
         raise SourceFailure("huggingface: expected a JSON list of models")
-    out = []
-    for index, row in enumerate(document):
-        key = row.get("id") if isinstance(row, dict) else None
-        external_id = key if isinstance(key, str) and key else f"#invalid-{index}"
-        out.append(RawRecord(SOURCE, external_id, row if isinstance(row, dict) else {}))
-    return out
+    return id_keyed_records(SOURCE, document)
 
 
 def normalize(document: Any) -> Normalized:
@@ -56,15 +51,7 @@ def normalize(document: Any) -> Normalized:
 
 
 def normalize_records(raw: list[RawRecord]) -> Normalized:
-    result = Normalized(SOURCE, raw=[r for r in raw if not r.external_id.startswith("#")])
-    for record in raw:
-        try:
-            if record.external_id.startswith("#"):
-                raise InvalidRecord("id is missing")
-            result.items.append(_item(record))
-        except InvalidRecord as exc:
-            result.reject(record.external_id, str(exc))
-    return finish(result)
+    return normalize_each(SOURCE, raw, _item)
 
 
 def _count(value: Any, what: str) -> int | None:

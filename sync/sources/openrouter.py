@@ -23,7 +23,7 @@ from sync.records import (
     RawRecord,
     SourceItem,
 )
-from sync.sources.common import finish
+from sync.sources.common import id_keyed_records, normalize_each
 
 SOURCE = "openrouter"
 PROVIDER_ID = "openrouter"
@@ -58,12 +58,7 @@ async def fetch(fetcher: Fetcher, url: str) -> Any:
 def records(document: Any) -> list[RawRecord]:
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         raise SourceFailure("openrouter: expected an object with a `data` list")
-    out = []
-    for index, row in enumerate(document["data"]):
-        key = row.get("id") if isinstance(row, dict) else None
-        external_id = key if isinstance(key, str) and key else f"#invalid-{index}"
-        out.append(RawRecord(SOURCE, external_id, row if isinstance(row, dict) else {}))
-    return out
+    return id_keyed_records(SOURCE, document["data"])
 
 
 def normalize(document: Any) -> Normalized:
@@ -71,15 +66,7 @@ def normalize(document: Any) -> Normalized:
 
 
 def normalize_records(raw: list[RawRecord]) -> Normalized:
-    result = Normalized(SOURCE, raw=[r for r in raw if not r.external_id.startswith("#")])
-    for record in raw:
-        try:
-            if record.external_id.startswith("#"):
-                raise InvalidRecord("id is missing")
-            result.items.append(_item(record))
-        except InvalidRecord as exc:
-            result.reject(record.external_id, str(exc))
-    return finish(result)
+    return normalize_each(SOURCE, raw, _item)
 
 
 def per_million(value: Any, what: str) -> tuple[Decimal | None, bool]:
