@@ -24,6 +24,7 @@ from server.cache import ResponseCache
 # Bodies below this are sent as they are: gzip would save little and cost CPU.
 GZIP_MIN_BYTES = 1024
 LOCAL_ENTRIES = 256
+LOCAL_BYTES = 64 * 1024 * 1024
 CACHE_CONTROL = "public, max-age=60"
 VERSION_HEADER = "X-Catalog-Version"
 
@@ -34,6 +35,10 @@ class CachedBody:
     etag: str
     body: bytes
     gzipped: bytes | None
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
 
     @cached_property
     def headers(self) -> dict[str, str]:
@@ -78,27 +83,38 @@ Builder = Callable[[], Awaitable[tuple[int, bytes]]]  # -> (version read with th
 
 
 class LocalBodies:
-    """A small LRU of decoded entries with expiry: the hot path does no decoding or copying."""
+    """A small LRU of decoded entries with expiry: the hot path does no decoding or copying.
+    Bounded by entry count and by bytes (full-catalog bodies are over 1 MB each)."""
 
-    def __init__(self, max_entries: int = LOCAL_ENTRIES) -> None:
+    def __init__(self, max_entries: int = LOCAL_ENTRIES, max_bytes: int = LOCAL_BYTES) -> None:
         self._entries: OrderedDict[str, tuple[float, CachedBody]] = OrderedDict()
         self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
 
     def get(self, key: str) -> CachedBody | None:
         found = self._entries.get(key)
         if found is None:
             return None
         if found[0] < time.monotonic():
-            del self._entries[key]
+            self._drop(key)
             return None
         self._entries.move_to_end(key)
         return found[1]
 
     def set(self, key: str, entry: CachedBody, ttl_s: float) -> None:
+        self._drop(key)
         self._entries[key] = (time.monotonic() + ttl_s, entry)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        self._bytes += entry.size
+        while self._entries and (
+            len(self._entries) > self._max_entries or self._bytes > self._max_bytes
+        ):
+            self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        found = self._entries.pop(key, None)
+        if found is not None:
+            self._bytes -= found[1].size
 
 
 # The local copy is short-lived so memory follows what is hot now.

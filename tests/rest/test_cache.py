@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.cache import KEY_PREFIX
+from server.rest.cached import CachedBody, LocalBodies
 from server.tables import catalog_state, models
 from tests.rest.conftest import Client
 from tests.support.seed import SeedInfo
@@ -145,3 +146,18 @@ async def test_single_model_entries_live_two_hours(
     keys = [k.decode() for k in await redis_client.keys(KEY_PREFIX + "*model:*")]
     assert len(keys) == 1
     assert 7100 < await redis_client.ttl(keys[0]) <= 7200
+
+
+def test_local_cache_is_bounded_by_bytes_and_entries() -> None:
+    local = LocalBodies(max_entries=3, max_bytes=3000)
+    entries = {f"k{i}": CachedBody.build(1, b"x" * 900) for i in range(4)}
+    for key, entry in entries.items():
+        local.set(key, entry, 60)
+    # 900-byte bodies gzip to a few bytes each: the entry count is the bound here.
+    assert local.get("k0") is None and local.get("k3") is not None
+    big = CachedBody.build(1, bytes(range(256)) * 10)  # 2560 bytes, barely compressible
+    local.set("big", big, 60)
+    assert local.get("big") is big
+    assert local.get("k1") is None  # evicted to stay under 3000 bytes
+    local.set("expired", entries["k0"], -1)
+    assert local.get("expired") is None
