@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -12,6 +13,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from schema.catalog import CatalogQueries
 from schema.changes import ChangeQueries, ChangeSubscriptions
@@ -48,8 +50,16 @@ def _validation_cache() -> SchemaExtension:
     return ValidationCache(maxsize=CACHE_SIZE)
 
 
+class CatalogSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Silence Strawberry's default ERROR log for every error: expected failures are
+        typed answers, and ErrorPolicy logs the unexpected ones with the request id."""
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return CatalogSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

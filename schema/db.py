@@ -10,6 +10,8 @@ dispatch concurrently but one connection runs one statement at a time, hence the
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from server.catalog_version import read_in
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class RequestDb:
@@ -51,9 +54,16 @@ class RequestDb:
         return self.version or 0
 
     async def close(self) -> None:
+        """End the read transaction. Never raises: the response is already built, and a
+        connection broken by a cancelled sibling resolver is simply discarded."""
         conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                await conn.rollback()
-            finally:
+        if conn is None:
+            return
+        try:
+            await conn.rollback()
+            await conn.close()
+        except Exception as exc:
+            log.info("discarding a broken request connection: %s", exc)
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
                 await conn.close()
