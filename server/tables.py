@@ -279,6 +279,13 @@ changes = Table(
     Index("ix_changes_kind_at", "kind", "at"),
 )
 
+
+def offering_entity_id(provider_id: str, provider_model_id: str) -> str:
+    """How `changes.entity_id` names an offering. Provider ids never contain ':', so the
+    first ':' splits it back even when the provider's model id has one (`…:free`)."""
+    return f"{provider_id}:{provider_model_id}"
+
+
 # One row (id = 1). `version` is bumped in the sync's write transaction; caches key on it,
 # so one commit invalidates every replica's cached responses at once.
 catalog_state = Table(

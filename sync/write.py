@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
+from server.tables import offering_entity_id
 from sync.bulk import content_hash, copy_upsert, to_json
 from sync.merge import Catalog
 from sync.records import PRICE_FIELDS, RawRecord
@@ -160,7 +161,11 @@ async def _count_missing(
             removed.append(ident)
             model_id = ident if entity == "model" else old["model_id"]
             provider_id = old["provider_id"] if entity == "offering" else None
-            entity_id = ident if entity == "model" else f"{provider_id}/{old['provider_model_id']}"
+            entity_id = (
+                ident
+                if entity == "model"
+                else offering_entity_id(old["provider_id"], old["provider_model_id"])
+            )
             stats.change(entity, entity_id, "removed", model_id=model_id, provider_id=provider_id)
             if entity == "offering":
                 stats.removed[old["source"]] += 1
@@ -211,7 +216,7 @@ def _offering_changes(
     key: tuple[str, str], new: dict[str, Any], old: asyncpg.Record | None, stats: WriteStats
 ) -> None:
     provider_id, provider_model_id = key
-    ident = f"{provider_id}/{provider_model_id}"
+    ident = offering_entity_id(provider_id, provider_model_id)
     common = {"model_id": new["model_id"], "provider_id": provider_id}
     if old is None:
         stats.change("offering", ident, "added", **common)

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from server.catalog.rows import Row
+from server.tables import offering_entity_id
 
 PRICE_FIELDS = (
     "input_price",
@@ -39,8 +40,8 @@ def as_decimal(value: Any) -> Decimal | None:
 
 
 def offering_key(offering: Row) -> str:
-    """How change events name an offering: "<provider_id>:<provider_model_id>"."""
-    return f"{offering['provider_id']}:{offering['provider_model_id']}"
+    """How change events name an offering (see server.tables.offering_entity_id)."""
+    return offering_entity_id(offering["provider_id"], offering["provider_model_id"])
 
 
 def offering_price_changes(offering: Row, events: Iterable[Row]) -> list[PricePoint]:

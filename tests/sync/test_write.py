@@ -84,7 +84,7 @@ async def test_price_change_event(engine: AsyncEngine, settings: Settings, tmp_p
     assert events == [
         (
             "offering",
-            "openrouter/openai/gpt-5",
+            "openrouter:openai/gpt-5",
             "price_changed",
             "input_price",
             "1.25",
