@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import orjson
@@ -27,6 +28,7 @@ from server import metrics
 from server.cache import ResponseCache, create_cache
 from server.catalog_version import CatalogVersion
 from server.keys import ENGINE, REDIS
+from sync.service import SYNC_SERVICE
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,19 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
             self._version = CatalogVersion(app[ENGINE])
         return self._cache, self._version
 
+    def follow_commits(self, app: web.Application) -> None:
+        """A sync committed by this process is seen at once, not after the version TTL
+        (other replicas' commits still take up to the TTL)."""
+        _, versions = self._resources(app)
+        service = app.get(SYNC_SERVICE)
+        if service is None:
+            return
+
+        async def on_commit(run_id: int, version: int) -> None:
+            versions.observe(version)
+
+        service.add_commit_listener(on_commit)
+
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await super().__call__(request)
@@ -166,6 +181,8 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
             if _has_errors(response):
                 return response  # refused before any data was read: no version to report
             version = await self._resources(request.app)[1].get()
+        else:
+            self._resources(request.app)[1].observe(version)
         await self._maybe_store(request, response, context, version, known_key)
         return _with_version(response, version)
 
@@ -220,3 +237,9 @@ def setup_graphql(app: web.Application) -> None:
     app.router.add_route("GET", "/graphql", view)
     app.router.add_route("POST", "/graphql", view)
     setup_graphiql_assets(app)
+
+    async def follow_commits(app: web.Application) -> AsyncIterator[None]:
+        view.follow_commits(app)  # after setup_sync's context: the service exists
+        yield
+
+    app.cleanup_ctx.append(follow_commits)
