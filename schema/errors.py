@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from server.errors import ApiError, ValidationError
 from server.middleware import UNAVAILABLE_MESSAGE, is_database_unreachable
@@ -61,13 +62,18 @@ def classify(error: GraphQLError) -> GraphQLError:
     return _with_code(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"})
 
 
+def apply_error_policy(execution_context: ExecutionContext) -> None:
+    """Give every error of a finished operation its typed code (masking the unexpected)."""
+    result = execution_context.result
+    errors = getattr(result, "errors", None)
+    if result is not None and errors:
+        result.errors = [classify(e) for e in errors]
+    pre = execution_context.pre_execution_errors
+    if pre:
+        execution_context.pre_execution_errors = [classify(e) for e in pre]
+
+
 class ErrorPolicy(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if result is not None and errors:
-            result.errors = [classify(e) for e in errors]
-        pre = self.execution_context.pre_execution_errors
-        if pre:
-            self.execution_context.pre_execution_errors = [classify(e) for e in pre]
+        apply_error_policy(self.execution_context)

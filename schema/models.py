@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -26,6 +27,7 @@ from schema.scalars import Long
 from server.catalog import (
     CAPABILITY_COLUMNS,
     ModelFilter,
+    ModelPage,
     ModelSort,
     SortField,
     list_models,
@@ -313,12 +315,28 @@ async def list_model_connection(
     flt = to_model_filter(filter, provider)
     order = to_model_sort(sort, flt)
     db = info.context.db
-    version = await db.catalog_version()
-    window = page_window(first, after, fingerprint("models", flt, order, version))
-    page = await db.run(lambda conn: list_models(conn, flt, order, window.limit, window.offset))
+    if after is None:
+        # First page: no cursor to check, so the version can come with the page itself.
+        window = page_window(first, None, "")
+        page = await db.run_reading_version(
+            lambda conn: _page_and_version(conn, flt, order, window.limit)
+        )
+        print_ = fingerprint("models", flt, order, await db.catalog_version())
+        window = replace(window, print_=print_)
+    else:
+        version = await db.catalog_version()
+        window = page_window(first, after, fingerprint("models", flt, order, version))
+        page = await db.run(lambda conn: list_models(conn, flt, order, window.limit, window.offset))
     for row in page.rows:  # prime the loader so `model(id)` in the same request is free
         info.context.loaders.model_by_id.prime(row["id"], row)
     return build_connection(page.rows, page.total, window, model_from_row)
+
+
+async def _page_and_version(
+    conn: AsyncConnection, flt: ModelFilter, order: ModelSort, limit: int
+) -> tuple[ModelPage, int | None]:
+    page = await list_models(conn, flt, order, limit, 0, with_version=True)
+    return page, page.version
 
 
 @strawberry.type(description="resolveModel found the model.")

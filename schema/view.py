@@ -78,8 +78,10 @@ async def request_hash(request: web.Request) -> str | None:
 
 
 class CatalogGraphQLView(GraphQLView[Context, None]):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, response_cache: bool = True, **kwargs: Any) -> None:
+        """response_cache=False is for bench/graphql_bench.py: every request executes."""
         super().__init__(*args, **kwargs)
+        self._response_cache = response_cache
         self._known_good = _KnownGood()
         self._cache: ResponseCache | None = None
         self._version: CatalogVersion | None = None
@@ -144,6 +146,8 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await super().__call__(request)
+        if not self._response_cache:
+            return await self._execute(request, None)
         key = await self._request_key(request)
         if key is None:
             return await self._execute(request, None)
@@ -194,7 +198,7 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
         version: int,
         known_key: str | None,
     ) -> None:
-        if not context.cacheable or _has_errors(response):
+        if not self._response_cache or not context.cacheable or _has_errors(response):
             return
         key = known_key or await request_hash(request)
         if key is None:

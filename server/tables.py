@@ -136,6 +136,8 @@ models = Table(
     Index("ix_models_creator_id", "creator_id"),
     Index("ix_models_release_date", "release_date"),
     Index("ix_models_huggingface_id", func.lower(text("huggingface_id"))),
+    # The default list order (lower(name), id): a page is an index scan, not a full sort.
+    Index("ix_models_lower_name_id", func.lower(text("name")), "id"),
     Index(
         "ix_models_search_trgm",
         "search_text",

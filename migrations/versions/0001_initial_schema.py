@@ -117,6 +117,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_models_release_date", "models", ["release_date"], unique=False)
     op.create_index(
+        "ix_models_lower_name_id",
+        "models",
+        [sa.literal_column("lower(name)"), "id"],
+        unique=False,
+    )
+    op.create_index(
         "ix_models_search_trgm",
         "models",
         ["search_text"],
@@ -413,6 +419,7 @@ def downgrade() -> None:
         postgresql_using="gin",
         postgresql_ops={"search_text": "gin_trgm_ops"},
     )
+    op.drop_index("ix_models_lower_name_id", table_name="models")
     op.drop_index("ix_models_release_date", table_name="models")
     op.drop_index("ix_models_huggingface_id", table_name="models")
     op.drop_index("ix_models_creator_id", table_name="models")

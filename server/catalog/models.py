@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -21,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.filters import CAPABILITY_COLUMNS, ModelFilter, ModelSort, SortField
 from server.catalog.rows import Row
-from server.tables import ENTITY_STATUSES, SOURCES, models, offerings
+from server.catalog_version import read_in
+from server.tables import ENTITY_STATUSES, SOURCES, catalog_state, models, offerings
 
 # Minimum trigram similarity for a fuzzy (non-substring) search hit.
 SIMILARITY_FLOOR = 0.3
@@ -45,6 +47,7 @@ _SORT_COLUMNS: dict[SortField, Any] = {
 class ModelPage:
     rows: list[Row]
     total: int
+    version: int | None = None  # catalog version of the snapshot, when asked for
 
 
 def _escape_like(term: str) -> str:
@@ -129,24 +132,78 @@ def list_query(flt: ModelFilter, sort: ModelSort) -> Select[Any]:
 
 
 async def list_models(
-    conn: AsyncConnection, flt: ModelFilter, sort: ModelSort, limit: int, offset: int
+    conn: AsyncConnection,
+    flt: ModelFilter,
+    sort: ModelSort,
+    limit: int,
+    offset: int,
+    *,
+    known_total: int | None = None,
+    with_version: bool = False,
 ) -> ModelPage:
-    """One page plus the total match count, in one statement (a window count)."""
+    """One page plus the total match count, in one statement.
+
+    The total is an uncorrelated scalar subquery (PostgreSQL runs it once, as an
+    aggregate), not `count(*) OVER ()`: a window count drags every matching row, all
+    columns, through the sort (~4 ms on 1,500 models) where the page alone is an index
+    scan on (lower(name), id). A caller that already knows the total for this filter and
+    snapshot passes `known_total` and the count is skipped. `with_version` reads the
+    catalog version in the same statement (same snapshot), saving a round trip.
+    """
     validate_filter(flt)
-    total_col = func.count().over().label("_total")
-    query = list_query(flt, sort).add_columns(total_col).limit(limit).offset(offset)
+    query = _page_query(
+        flt, sort, limit, offset, with_total=known_total is None, with_version=with_version
+    )
     result = (await conn.execute(query)).mappings().all()
-    if result:
-        total = int(result[0]["_total"])
-        rows = [_without_total(r) for r in result]
-        return ModelPage(rows, total)
+    rows = [_without_extras(r) for r in result]
+    first = result[0] if result else None
+    version = None
+    if with_version:
+        version = int(first["_version"]) if first else await read_in(conn)
+    if known_total is not None:
+        return ModelPage(rows, known_total, version)
+    if first is not None:
+        return ModelPage(rows, int(first["_total"]), version)
     # An empty page says nothing about the total (offset past the end, or limit 0).
-    count_query = select(func.count()).select_from(models).where(*_conditions(flt))
-    return ModelPage([], int(await conn.scalar(count_query) or 0))
+    return ModelPage([], await count_models(conn, flt), version)
 
 
-def _without_total(row: RowMapping) -> Row:
-    return {k: v for k, v in row.items() if k != "_total"}
+@lru_cache(maxsize=512)
+def _page_query(
+    flt: ModelFilter,
+    sort: ModelSort,
+    limit: int,
+    offset: int,
+    *,
+    with_total: bool,
+    with_version: bool,
+) -> Select[Any]:
+    """Built once per distinct page (filters and sorts are frozen, hashable values):
+    constructing the Select costs more Python than executing its cached compilation."""
+    query = list_query(flt, sort).limit(limit).offset(offset)
+    if with_total:
+        query = query.add_columns(_count_query(flt).scalar_subquery().label("_total"))
+    if with_version:
+        version = select(catalog_state.c.version).where(catalog_state.c.id == 1)
+        query = query.add_columns(version.scalar_subquery().label("_version"))
+    return query
+
+
+_EXTRAS = ("_total", "_version")
+
+
+def _without_extras(row: RowMapping) -> Row:
+    return {k: v for k, v in row.items() if k not in _EXTRAS}
+
+
+def _count_query(flt: ModelFilter) -> Select[Any]:
+    # correlate(None): as a scalar subquery it must count its own FROM models.
+    return select(func.count()).select_from(models).where(*_conditions(flt)).correlate(None)
+
+
+async def count_models(conn: AsyncConnection, flt: ModelFilter) -> int:
+    validate_filter(flt)
+    return int(await conn.scalar(_count_query(flt)) or 0)
 
 
 async def models_by_ids(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Row]:
