@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 HOLDER_POLLS, HOLDER_POLL_S = 10, 0.05
 CommitListener = Callable[[int, int], Awaitable[None]]
+# (trigger, result, wall seconds) once a run has ended, whatever its status; for metrics.
+FinishListener = Callable[[str, RunResult, float], None]
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class SyncService:
         self.replica_id = replica_id or default_replica_id()
         self._limits = limits
         self._listeners: list[CommitListener] = []
+        self._finish_listeners: list[FinishListener] = []
         self._subscribers: set[asyncio.Queue[SyncEvent]] = set()
         self._tasks: set[asyncio.Task[RunResult]] = set()
 
@@ -96,7 +100,9 @@ class SyncService:
         if isinstance(claimed, SyncAlreadyRunning):
             return claimed
         conn, run_id, chosen = claimed
-        task = asyncio.create_task(self._run_claimed(conn, run_id, chosen), name=f"sync-{run_id}")
+        task = asyncio.create_task(
+            self._run_claimed(conn, run_id, chosen, trigger), name=f"sync-{run_id}"
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return SyncStarted(run_id)
@@ -112,10 +118,13 @@ class SyncService:
                 held_by=claimed.run_id,
             )
         conn, run_id, chosen = claimed
-        return await self._run_claimed(conn, run_id, chosen)
+        return await self._run_claimed(conn, run_id, chosen, trigger)
 
     def add_commit_listener(self, cb: CommitListener) -> None:
         self._listeners.append(cb)
+
+    def add_finish_listener(self, cb: FinishListener) -> None:
+        self._finish_listeners.append(cb)
 
     async def events(self) -> AsyncIterator[SyncEvent]:
         queue: asyncio.Queue[SyncEvent] = asyncio.Queue(maxsize=1000)
@@ -161,9 +170,10 @@ class SyncService:
         return conn, run_id, chosen
 
     async def _run_claimed(
-        self, conn: asyncpg.Connection, run_id: int, sources: list[str]
+        self, conn: asyncpg.Connection, run_id: int, sources: list[str], trigger: str
     ) -> RunResult:
         self._emit(SyncEvent("run_started", run_id, stats={"sources": sources}))
+        started = time.monotonic()
         result = RunResult(run_id, "failed", "interrupted before finishing")
         try:
             result = await run_pipeline(
@@ -178,6 +188,7 @@ class SyncService:
             result = RunResult(run_id, "failed", f"{type(exc).__name__}: {exc}")
         finally:
             await self._finish(conn, result)
+            self._notify_finished(trigger, result, time.monotonic() - started)
         if result.catalog_version is not None and result.changes:
             await self._publish(run_id, result.catalog_version)
         return result
@@ -201,6 +212,13 @@ class SyncService:
         )  # fmt: skip
         summary = {"message": result.message, "changes": result.changes}
         self._emit(SyncEvent("run_finished", result.run_id, status=result.status, stats=summary))
+
+    def _notify_finished(self, trigger: str, result: RunResult, seconds: float) -> None:
+        for listener in list(self._finish_listeners):
+            try:
+                listener(trigger, result, seconds)
+            except Exception:
+                log.exception("sync finish listener failed")
 
     async def _on_source(self, run_id: int, source: str, stats: dict[str, Any]) -> None:
         self._emit(SyncEvent("source_finished", run_id, source, stats.get("status"), stats))

@@ -67,6 +67,22 @@ async def test_commit_listener_and_events(engine: AsyncEngine, settings: Setting
     await events.aclose()
 
 
+async def test_finish_listener_sees_every_run_with_trigger_status_and_duration(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    service = SyncService(engine, file_settings(settings))
+    finished: list[tuple[str, str, float]] = []
+    service.add_finish_listener(
+        lambda trigger, r, seconds: finished.append((trigger, r.status, seconds))
+    )
+    await service.run("cli")
+    started = await service.trigger("schedule")
+    assert isinstance(started, SyncStarted)
+    await service.wait_idle()
+    assert [(t, s) for t, s, _ in finished] == [("cli", "succeeded"), ("schedule", "succeeded")]
+    assert all(seconds > 0 for _, _, seconds in finished)
+
+
 async def test_unknown_source_is_a_value_error(engine: AsyncEngine, settings: Settings) -> None:
     service = SyncService(engine, file_settings(settings))
     with pytest.raises(ValueError, match="unknown source"):
