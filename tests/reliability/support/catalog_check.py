@@ -30,3 +30,19 @@ async def model_count(database_url: str) -> int:
 
 async def catalog_version(database_url: str) -> int:
     return int(await scalar(database_url, "SELECT version FROM catalog_state WHERE id = 1"))
+
+
+GENERATION_QUERY = (
+    'query { models(first: 100, filter: {creator: "acme"}) '
+    "{ totalCount edges { node { id cheapestInputPrice } } } }"
+)
+
+
+def graphql_generation_of(body: dict[str, Any]) -> int | None:
+    """Like generation_of, for a GENERATION_QUERY answer (prices are Decimal strings)."""
+    seen = set()
+    for edge in body["data"]["models"]["edges"]:
+        node = edge["node"]
+        index = int(node["id"].rsplit("-", 1)[1])
+        seen.add(float(node["cheapestInputPrice"]) / input_price(index, 1))
+    return int(seen.pop()) if len(seen) == 1 else None
