@@ -14,10 +14,9 @@ from server.database import create_engine, wait_for_database
 from server.health import setup_health_routes
 from server.keys import ENGINE, READ_ENGINE, REDIS, SCHEDULER, SETTINGS
 from server.metrics import setup_metrics_route
-from server.middleware import error_middleware
-from server.ratelimit import rate_limit_middleware, rate_limiter_ctx
+from server.middleware import edge_middleware
+from server.ratelimit import rate_limiter_ctx
 from server.redis_client import create_redis
-from server.request_log import request_log_middleware
 from server.rest import setup_rest
 from server.settings import Settings
 from sync.service import setup_sync
@@ -71,10 +70,8 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    # Outermost first: request id + log, the ONE error envelope (+ request metrics), then
-    # rate limiting.
-    middlewares = [request_log_middleware, error_middleware, rate_limit_middleware]
-    app = web.Application(middlewares=middlewares, client_max_size=MAX_REQUEST_BYTES)
+    # ONE middleware: request id + log + metrics + rate limit + the error envelope.
+    app = web.Application(middlewares=[edge_middleware], client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_ctx)

@@ -1,12 +1,21 @@
-"""Logging set-up: one JSON object per line (or plain text), with the request id."""
+"""Logging set-up: one JSON object per line (or plain text), with the request id.
+
+The per-request log line (server.request_log) takes a fast path when the JSON handler set
+up here is the only place records go (the `serve` configuration): the line is built
+straight from a dict, without a LogRecord, and lines finished in the same event-loop turn
+are written together in one write. Any other set-up (text format, extra handlers, pytest's
+caplog, filters) gets an ordinary LogRecord through `logging`, with the same fields.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import sys
+import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
@@ -15,6 +24,8 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# Pending fast-path lines are written at the latest when this many have accumulated.
+MAX_PENDING_LINES = 256
 
 
 class JsonFormatter(logging.Formatter):
@@ -46,9 +57,91 @@ class TextFormatter(logging.Formatter):
         return f"{line} [request_id={request_id}]" if request_id else line
 
 
+class JsonLineHandler(logging.StreamHandler[TextIO]):
+    """A StreamHandler that also takes ready-made JSON lines and batches their writes.
+
+    Batched lines are flushed by a callback at the end of the current event-loop turn (or
+    when MAX_PENDING_LINES pile up, or before any ordinary record, so lines stay in order).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.setFormatter(JsonFormatter())
+        self._pending: list[str] = []
+
+    def add_line(self, line: str) -> None:
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            self._pending.append(line)
+            count = len(self._pending)
+        if count >= MAX_PENDING_LINES:
+            self.flush()
+        elif count == 1:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no event loop in this thread: write now
+                self.flush()
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            if self._pending:
+                lines, self._pending = self._pending, []
+                self.stream.write("\n".join(lines) + "\n")
+            super().flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._pending:
+            self.flush()
+        super().emit(record)
+
+
+_ROOT = logging.getLogger()
+_fast_handler: JsonLineHandler | None = None
+
+
+def _fast_sink(logger: logging.Logger) -> JsonLineHandler | None:
+    """Our JSON handler when it is the ONLY place logger's records would go, else None."""
+    handler = _fast_handler
+    if handler is None or _ROOT.handlers != [handler] or handler.filters or _ROOT.filters:
+        return None
+    current: logging.Logger | None = logger
+    while current is not None and current is not _ROOT:
+        if current.handlers or current.filters or not current.propagate:
+            return None
+        current = current.parent
+    return handler
+
+
+def info_line(logger: logging.Logger, message: str, fields: dict[str, Any]) -> None:
+    """Log message at INFO with fields as extra keys (the JSON line of JsonFormatter:
+    time, level, logger, message, request_id, then fields)."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    handler = _fast_sink(logger)
+    if handler is None:
+        logger.info("%s", message, extra=fields)
+        return
+    entry: dict[str, Any] = {
+        "time": datetime.fromtimestamp(time.time(), UTC).isoformat(),
+        "level": "INFO",
+        "logger": logger.name,
+        "message": message,
+    }
+    request_id = request_id_var.get()
+    if request_id:
+        entry["request_id"] = request_id
+    entry.update(fields)
+    handler.add_line(orjson.dumps(entry, default=str).decode())
+
+
 def configure_logging(level: str, fmt: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    global _fast_handler
+    handler: logging.Handler
+    if fmt == "json":
+        handler = _fast_handler = JsonLineHandler(sys.stderr)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(TextFormatter())
+        _fast_handler = None
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -136,8 +136,8 @@ def route_label(request: web.Request) -> str:
 
 
 def observe_request(request: web.Request, status: int, seconds: float) -> None:
-    """Count one answered request (called by the error middleware, which sees every
-    final status; one middleware layer less on the hot path)."""
+    """Count one answered request (called by the edge middleware, which sees every
+    final status)."""
     method = request.method if request.method in _METHODS else "OTHER"
     counter, histogram = _request_children(method, route_label(request), status)
     counter.inc()

@@ -1,19 +1,21 @@
-"""The ONE error middleware (DESIGN §8.5): every failure becomes the JSON error envelope.
+"""The edge middleware: the ONE middleware every request passes (DESIGN §8.5).
+
+One layer instead of a stack of them (each layer costs a coroutine and a wrapper per
+request). In order, it
+- gives the request its id (X-Request-ID in and out) and, when it is answered, its log
+  line (server.request_log) and its metrics (count and latency per route and status);
+- applies the per-IP rate limit (server.ratelimit; `RateLimit-*` on every response);
+- validates the raw query string once for every route (length, UTF-8), so handlers only
+  ever see decodable parameters;
+- turns every failure into the JSON error envelope
 
     {"error": {"code", "message", "details"?}, "timestamp"}
 
-- `server.errors.ApiError` (expected failures) → its status, code, message, details, headers;
-- aiohttp's own HTTP errors (unknown route 404, wrong method 405 + `Allow`, body too large
-  413, …) → the same envelope;
-- PostgreSQL unreachable → 503 SERVICE_UNAVAILABLE;
-- anything else → 500 INTERNAL_SERVER_ERROR with a fixed message: the stack trace (and any
-  SQL in it) goes to the log with the request id, never to the client.
-
-Seeing every final status, it also records the request metrics (count and latency per
-route and status).
-
-It also validates the raw query string once for every route (length, UTF-8), so handlers
-only ever see decodable parameters.
+  `server.errors.ApiError` (expected failures) → its status, code, message, details,
+  headers; aiohttp's own HTTP errors (unknown route 404, wrong method 405 + `Allow`, body
+  too large 413, …) → the same envelope; PostgreSQL unreachable → 503
+  SERVICE_UNAVAILABLE; anything else → 500 INTERNAL_SERVER_ERROR with a fixed message: the
+  stack trace (and any SQL in it) goes to the log with the request id, never to the client.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from server import metrics
 from server.database import DatabaseUnavailable
 from server.errors import ApiError, ValidationError
 from server.health import utc_now_iso
-from server.request_log import REQUEST_ID_KEY
+from server.logs import request_id_var
+from server.ratelimit import Decision, admit
+from server.request_log import REQUEST_ID_HEADER, REQUEST_ID_KEY, log_request, request_id_for
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +140,6 @@ def _decode(raw: str, what: str) -> str:
 
 
 def _http_exception_response(exc: web.HTTPException) -> web.StreamResponse:
-    if exc.status < 400:
-        raise exc  # redirects and 304s are not errors
     code = _CODES.get(exc.status, "INTERNAL_SERVER_ERROR" if exc.status >= 500 else "BAD_REQUEST")
     message = _http_message(exc)
     headers = {k: v for k, v in exc.headers.items() if k.lower() not in _ENTITY_HEADERS}
@@ -159,32 +161,49 @@ def _http_message(exc: web.HTTPException) -> str:
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
+    request_id = request_id_for(request)
+    request[REQUEST_ID_KEY] = request_id
+    token = request_id_var.set(request_id)
     status = CLIENT_GONE
     try:
         response = await _answer(request, handler)
         status = response.status
+        response.headers[REQUEST_ID_HEADER] = request_id
         return response
     except web.HTTPException as exc:  # only < 400 is re-raised: redirects, 304
         status = exc.status
+        exc.headers[REQUEST_ID_HEADER] = request_id
         raise
     finally:
-        metrics.observe_request(request, status, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        metrics.observe_request(request, status, seconds)
+        log_request(request, status, seconds)
+        request_id_var.reset(token)
 
 
 async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    decision: Decision | None = None
     try:
+        decision = await admit(request)  # raises RateLimited (with its headers)
         check_query_string(request)
-        return await handler(request)
+        response = await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+        response = error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
     except web.HTTPException as exc:
-        return _http_exception_response(exc)
+        if exc.status < 400:  # redirects and 304s are not errors
+            if decision is not None:
+                decision.add_headers(exc.headers)
+            raise
+        response = _http_exception_response(exc)
     except asyncio.CancelledError:
         raise  # the client went away; nothing to answer
     except Exception as exc:
-        return _unexpected(request, exc)
+        response = _unexpected(request, exc)
+    if decision is not None and not response.prepared:  # a websocket has sent its headers
+        decision.add_headers(response.headers)
+    return response
 
 
 def _unexpected(request: web.Request, exc: Exception) -> web.Response:

@@ -17,16 +17,15 @@ import ipaddress
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, MutableMapping, Sequence
 from typing import NamedTuple, Protocol
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from server import metrics
-from server.errors import ApiError, RateLimited
+from server.errors import RateLimited
 from server.keys import REDIS, SETTINGS
 from server.settings import IpNetwork
 
@@ -62,6 +61,11 @@ class Decision(NamedTuple):  # a tuple: built on every request, so cheap to crea
             "RateLimit-Remaining": str(self.remaining),
             "RateLimit-Reset": str(self.reset_s),
         }
+
+    def add_headers(self, headers: MutableMapping[str, str]) -> None:
+        headers["RateLimit-Limit"] = str(self.limit)
+        headers["RateLimit-Remaining"] = str(self.remaining)
+        headers["RateLimit-Reset"] = str(self.reset_s)
 
 
 def _decide(limit: int, count: int, ttl_ms: int) -> Decision:
@@ -179,7 +183,7 @@ def _is_trusted(
     return any(ip in network for network in trusted)
 
 
-# ------------------------------------------------------------------ middleware
+# ------------------------------------------------------------------ per request
 
 RATE_LIMITER: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")
 
@@ -190,29 +194,23 @@ async def rate_limiter_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-@web.middleware
-async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def admit(request: web.Request) -> Decision | None:
+    """Count the request against its client's limit (None: an exempt path). Raises
+    RateLimited, with every header, when the limit is exceeded (called by the edge
+    middleware, which adds the decision's headers to the response)."""
     if request.path in EXEMPT_PATHS:
-        return await handler(request)
-    settings = request.app[SETTINGS]
+        return None
+    app = request.app
     client = client_ip(
-        request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxies
+        request.remote, request.headers.get("X-Forwarded-For"), app[SETTINGS].trusted_proxies
     )
-    decision = await request.app[RATE_LIMITER].hit(client)
-    headers = decision.headers()
+    decision = await app[RATE_LIMITER].hit(client)
     if not decision.allowed:
         metrics.RATE_LIMIT_REJECTIONS.inc()
         raise RateLimited(
             f"rate limit of {decision.limit} requests per minute exceeded; "
             f"retry in {decision.reset_s} s",
             details={"limit": decision.limit, "retryAfter": decision.reset_s},
-            headers={**headers, "Retry-After": str(decision.reset_s)},
+            headers={**decision.headers(), "Retry-After": str(decision.reset_s)},
         )
-    try:
-        response = await handler(request)
-    except (ApiError, web.HTTPException) as exc:
-        exc.headers.update(headers)
-        raise
-    if not response.prepared:  # a websocket or stream has already sent its headers
-        response.headers.update(headers)
-    return response
+    return decision

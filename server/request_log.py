@@ -1,16 +1,15 @@
-"""Request id and one structured log line per request."""
+"""Request id and the one structured log line per request (called by the edge middleware,
+server.middleware)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
-import time
-import uuid
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
-from server.logs import request_id_var
+from server.logs import info_line
 
 log = logging.getLogger("server.request")
 
@@ -20,39 +19,28 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
 
 
-def _request_id(request: web.Request) -> str:
-    supplied = request.headers.get(REQUEST_ID_HEADER, "")
-    return supplied if _VALID_ID.match(supplied) else uuid.uuid4().hex
+def request_id_for(request: web.Request) -> str:
+    """The caller's X-Request-ID when it is valid, else 32 random hex digits (the same
+    shape as uuid4().hex, at a sixth of the cost)."""
+    supplied = request.headers.get(REQUEST_ID_HEADER)
+    if supplied and _VALID_ID.match(supplied):
+        return supplied
+    return os.urandom(16).hex()
 
 
-@web.middleware
-async def request_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = _request_id(request)
-    request[REQUEST_ID_KEY] = request_id
-    token = request_id_var.set(request_id)
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        response.headers[REQUEST_ID_HEADER] = request_id
-        return response
-    except web.HTTPException as exc:
-        status = exc.status
-        exc.headers[REQUEST_ID_HEADER] = request_id
-        raise
-    finally:
-        log.info(
-            "%s %s %d",
-            request.method,
-            request.path,
-            status,
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "remote": request.remote,
-            },
-        )
-        request_id_var.reset(token)
+def log_request(request: web.Request, status: int, seconds: float) -> None:
+    """`METHOD path status` plus method, path, status, duration_ms and remote as fields;
+    the request id comes from server.logs.request_id_var."""
+    method = request.method
+    path = request.path
+    info_line(
+        log,
+        f"{method} {path} {status}",
+        {
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+            "remote": request.remote,
+        },
+    )
