@@ -25,6 +25,7 @@ from multidict import CIMultiDictProxy
 ATTEMPTS = 3
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024  # models.dev is ~2.4 MB; leave ample room
 DEFAULT_REQUEST_TIMEOUT_S = 30.0
+MAX_REDIRECTS = 10
 _CHUNK = 256 * 1024
 
 
@@ -92,7 +93,9 @@ class Fetcher:
         await self._wait_for_host(url)
         timeout = aiohttp.ClientTimeout(total=self.limits.request_timeout_s)
         try:
-            async with self.session.get(url, headers=headers, timeout=timeout) as resp:
+            async with self.session.get(
+                url, headers=headers, timeout=timeout, max_redirects=MAX_REDIRECTS
+            ) as resp:
                 if resp.status == 429 or resp.status >= 500:
                     raise _Retryable(
                         f"HTTP {resp.status} from {_where(url)}",
@@ -109,6 +112,15 @@ class Fetcher:
             raise _Retryable(
                 f"no answer from {_where(url)} within {self.limits.request_timeout_s:g} s"
             ) from None
+        except aiohttp.TooManyRedirects:
+            raise SourceFailure(
+                f"{_where(url)} redirected more than {MAX_REDIRECTS} times (a redirect loop?)"
+            ) from None
+        except aiohttp.ClientError as exc:
+            # Anything else aiohttp refuses (a redirect to a non-HTTP URL, a malformed status
+            # line or header) fails this source with a reason instead of the whole run.
+            detail = f"{type(exc).__name__}: {exc}"[:300]
+            raise SourceFailure(f"bad response from {_where(url)}: {detail}") from None
 
     async def _wait_for_host(self, url: str) -> None:
         host = urlsplit(url).netloc

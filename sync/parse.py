@@ -15,6 +15,10 @@ EXACT = Context(prec=200)
 # the 200-digit arithmetic or a NUMERIC column, so the record is refused instead.
 _LARGEST_EXPONENT = 40
 _SMALLEST_EXPONENT = -60
+# An id or name longer than this is garbage, and it could not be stored: a btree index entry
+# holds at most ~2.7 kB (500 characters of 4-byte UTF-8 fit), and one such record would
+# fail the whole write transaction instead of being counted invalid.
+MAX_TEXT_CHARS = 500
 
 
 def obj(value: Any, what: str) -> JsonObject:
@@ -26,6 +30,8 @@ def obj(value: Any, what: str) -> JsonObject:
 def text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidRecord(f"{what} is missing or not a string")
+    if len(value) > MAX_TEXT_CHARS:
+        raise InvalidRecord(f"{what} is longer than {MAX_TEXT_CHARS} characters")
     return value
 
 

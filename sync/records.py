@@ -152,7 +152,8 @@ class Normalized:
     def reject(self, external_id: str, reason: str) -> None:
         self.invalid += 1
         if len(self.invalid_examples) < self.MAX_EXAMPLES:
-            self.invalid_examples.append(f"{external_id}: {reason}")
+            shown = external_id if len(external_id) <= 80 else external_id[:80] + "..."
+            self.invalid_examples.append(f"{shown}: {reason}")
 
 
 class InvalidRecord(ValueError):

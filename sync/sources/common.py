@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sync.parse import MAX_TEXT_CHARS
 from sync.records import InvalidRecord, Normalized, RawRecord, SourceItem
 
 # External id given to a row without a usable `id`: kept out of source_records, counted invalid.
@@ -37,10 +38,15 @@ def normalize_each(
 
 
 def finish(result: Normalized) -> Normalized:
-    """Drop duplicate external ids (first wins) so one record never counts twice."""
+    """Drop duplicate external ids (first wins) so one record never counts twice, and ids
+    too long to store (rejected, and kept out of source_records too)."""
+    result.raw = _storable(result.raw)
     seen: set[str] = set()
     unique = []
     for item in result.items:
+        if len(item.external_id) > MAX_TEXT_CHARS:
+            result.reject(item.external_id, f"id is longer than {MAX_TEXT_CHARS} characters")
+            continue
         if item.external_id in seen:
             result.reject(item.external_id, "duplicate id")
             continue
@@ -48,3 +54,15 @@ def finish(result: Normalized) -> Normalized:
         unique.append(item)
     result.items = unique
     return result
+
+
+def _storable(raw: list[RawRecord]) -> list[RawRecord]:
+    """The raw records source_records can take: one per id (the first, as for the items;
+    two rows with one key would fail the whole upsert) and none with an id too long to index."""
+    seen: set[str] = set()
+    out = []
+    for record in raw:
+        if len(record.external_id) <= MAX_TEXT_CHARS and record.external_id not in seen:
+            seen.add(record.external_id)
+            out.append(record)
+    return out

@@ -6,6 +6,7 @@ provider-model entry (external id = `<provider>/<model id>`; provider ids have n
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sync import parse
@@ -149,13 +150,20 @@ def _creator_and_slug(provider_id: str, model_id: str, first_party: bool) -> tup
     return None, model_id  # a host's own id (azure `gpt-5`): the merge finds the creator
 
 
+def _price(value: Any, what: str) -> Decimal | None:
+    """USD per 1M tokens; a negative price is garbage (nobody pays you to use a model)."""
+    price = parse.decimal_number(value, what)
+    if price is not None and price < 0:
+        raise InvalidRecord(f"{what} is negative: {value!r}")
+    return price
+
+
 def _prices(cost: Any) -> Prices:
     """models.dev cost is USD per 1M already; a missing cost is unknown, not free."""
     if not isinstance(cost, dict):
         return Prices()
     values: dict[str, Any] = {
-        target: parse.decimal_number(cost.get(key), f"cost.{key}")
-        for key, target in _COST_FIELDS.items()
+        target: _price(cost.get(key), f"cost.{key}") for key, target in _COST_FIELDS.items()
     }
     tiers = tuple(_tier(t) for t in cost.get("tiers") or () if isinstance(t, dict))
     known = [v for v in (values["input_price"], values["output_price"]) if v is not None]
@@ -170,7 +178,7 @@ def _tier(raw: JsonObject) -> JsonObject:
         return {}
     out: JsonObject = {"above_tokens": size}
     for key, target in _COST_FIELDS.items():
-        value = parse.decimal_number(raw.get(key), f"tiers.{key}")
+        value = _price(raw.get(key), f"tiers.{key}")
         if value is not None:
             out[target] = str(parse.normalize_decimal(value))
     return out
