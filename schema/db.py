@@ -18,6 +18,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.catalog_version import read_in
+from server.errors import ServiceUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -29,46 +30,87 @@ class RequestDb:
         self._conn: AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self.version: int | None = None
+        self._in_transaction = False
 
-    async def _open(self, *, read_version: bool = True) -> AsyncConnection:
+    async def _open(self) -> AsyncConnection:
         conn = await self._engine.connect()
         try:
             await conn.execution_options(isolation_level="REPEATABLE READ")
             await conn.begin()
-            if read_version:
-                self.version = await read_in(conn)
+            self.version = await read_in(conn)
         except BaseException:
             await conn.close()
             raise
-        self._conn = conn
+        self._conn, self._in_transaction = conn, True
         return conn
 
     async def run(self, fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         async with self._lock:
-            conn = self._conn or await self._open()
-            return await fn(conn)
+            return await fn(await self._transaction())
+
+    async def _transaction(self) -> AsyncConnection:
+        if self._conn is None:
+            return await self._open()
+        if not self._in_transaction:
+            # The first statement ran on its own (autocommit, see run_reading_version);
+            # the following ones share a REPEATABLE READ snapshot, which must show the
+            # catalog version the first one did, or the response would mix two catalogs.
+            seen = await read_in(await self._begin_snapshot())
+            if self.version is not None and seen != self.version:
+                raise ServiceUnavailable("the catalog changed during this request; retry it")
+            self.version = seen
+        return self._conn
 
     async def run_reading_version(
         self, fn: Callable[[AsyncConnection], Awaitable[tuple[T, int | None]]]
     ) -> T:
-        """Like run(), for a statement that also returns the catalog version: as the
-        request's first statement it replaces the separate version query (one round trip
-        fewer); the version then comes from the same snapshot as the data, as before."""
+        """Like run(), for a statement that also returns the catalog version.
+
+        As the request's first statement it runs in autocommit: no BEGIN, no ROLLBACK and
+        no separate version query, three of the five round trips of a one-statement
+        request. A single statement is its own consistent snapshot; if more statements
+        follow, run() opens the snapshot transaction and checks the version still holds.
+        """
         async with self._lock:
             if self._conn is not None:
-                return (await fn(self._conn))[0]
-            conn = await self._open(read_version=False)
+                return (await fn(await self._transaction()))[0]
+            conn = await self._engine.connect()
+            try:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+            except BaseException:
+                await conn.close()
+                raise
+            self._conn, self._in_transaction = conn, False
+            result, version = await fn(conn)
+            if version is not None:
+                self.version = version
+                return result
+            # No row to carry the version (empty page): redo it inside the snapshot.
+            self.version = None
+            conn = await self._begin_snapshot()
             result, self.version = await fn(conn)
             if self.version is None:
                 self.version = await read_in(conn)
             return result
+
+    async def _begin_snapshot(self) -> AsyncConnection:
+        """Turn the autocommit connection into the request's snapshot transaction."""
+        conn = self._conn
+        assert conn is not None
+        await conn.commit()  # ends SQLAlchemy's autobegun block; nothing is sent
+        await conn.execution_options(isolation_level="REPEATABLE READ")
+        await conn.begin()
+        self._in_transaction = True
+        return conn
 
     async def catalog_version(self) -> int:
         async with self._lock:
             if self._conn is None:
                 await self._open()
             elif self.version is None:  # a run_reading_version that failed part-way
-                self.version = await read_in(self._conn)
+                conn = await self._transaction()
+                if self.version is None:
+                    self.version = await read_in(conn)
         return self.version or 0
 
     async def close(self) -> None:
