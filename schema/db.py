@@ -5,6 +5,12 @@ database work), in a REPEATABLE READ transaction, and the catalog version is rea
 that transaction: every field of a response comes from the same snapshot, and the response
 is labelled (X-Catalog-Version, cache key) with the version its data came from. Dataloaders
 dispatch concurrently but one connection runs one statement at a time, hence the lock.
+
+Fast path: a `models` first page is a single statement that also reads the version, run
+in autocommit (a statement is its own snapshot), which saves BEGIN, ROLLBACK and the
+version query. If the request then needs another statement, the snapshot transaction
+starts there and the version is checked: a sync that committed in between makes the
+request fail with SERVICE_UNAVAILABLE (retry) rather than answer from two catalogs.
 """
 
 from __future__ import annotations
