@@ -19,6 +19,10 @@ _SMALLEST_EXPONENT = -60
 # holds at most ~2.7 kB (500 characters of 4-byte UTF-8 fit), and one such record would
 # fail the whole write transaction instead of being counted invalid.
 MAX_TEXT_CHARS = 500
+# USD per 1M tokens (or per request / image). The dearest real list price is in the hundreds;
+# anything above this is a unit mistake upstream (e.g. a per-1M number in a per-token field,
+# which would read as billions) and is refused rather than stored as a price.
+MAX_PRICE = Decimal(100_000)
 
 
 def obj(value: Any, what: str) -> JsonObject:
@@ -73,6 +77,15 @@ def plausible(number: Decimal, what: str) -> Decimal:
     if number and not _SMALLEST_EXPONENT <= number.adjusted() <= _LARGEST_EXPONENT:
         raise InvalidRecord(f"{what} is out of range: {number}")
     return number
+
+
+def sane_price(amount: Decimal, what: str) -> Decimal:
+    """A price in [0, MAX_PRICE], else InvalidRecord."""
+    if amount < 0:
+        raise InvalidRecord(f"{what} is negative: {amount}")
+    if amount > MAX_PRICE:
+        raise InvalidRecord(f"{what} is implausibly high: {amount} USD (limit {MAX_PRICE})")
+    return amount
 
 
 def string_list(value: Any) -> tuple[str, ...]:

@@ -110,6 +110,10 @@ async def _fetch_one(source: str, fetcher: Fetcher, settings: Settings) -> Sourc
         outcome = SourceOutcome(
             source, "failed", error=f"timed out after SYNC_TIMEOUT_MS={settings.sync_timeout_ms}"
         )
+    except Exception as exc:
+        # A bug or a surprise in one adapter must not take the other three sources down.
+        log.exception("sync source %s failed unexpectedly", source)
+        outcome = SourceOutcome(source, "failed", error=f"unexpected {type(exc).__name__}: {exc}")
     outcome.duration_ms = int((time.monotonic() - started) * 1000)
     return outcome
 

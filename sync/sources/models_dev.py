@@ -153,9 +153,7 @@ def _creator_and_slug(provider_id: str, model_id: str, first_party: bool) -> tup
 def _price(value: Any, what: str) -> Decimal | None:
     """USD per 1M tokens; a negative price is garbage (nobody pays you to use a model)."""
     price = parse.decimal_number(value, what)
-    if price is not None and price < 0:
-        raise InvalidRecord(f"{what} is negative: {value!r}")
-    return price
+    return None if price is None else parse.sane_price(price, what)
 
 
 def _prices(cost: Any) -> Prices:

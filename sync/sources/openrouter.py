@@ -76,7 +76,8 @@ def per_million(value: Any, what: str) -> tuple[Decimal | None, bool]:
         return None, False
     if amount == -1:
         return None, True
-    return parse.normalize_decimal(parse.EXACT.multiply(amount, parse.PER_MILLION)), False
+    per_1m = parse.EXACT.multiply(amount, parse.PER_MILLION)
+    return parse.normalize_decimal(parse.sane_price(per_1m, f"pricing.{what}")), False
 
 
 def _price(value: Any, what: str) -> Decimal | None:
@@ -102,7 +103,10 @@ def _prices(raw: Any) -> Prices:
         variable = variable or is_variable
     for key, target in _PER_UNIT.items():
         amount = _price(pricing.get(key), key)
-        values[target] = None if amount is None or amount == -1 else amount
+        if amount is None or amount == -1:
+            values[target] = None
+        else:
+            values[target] = parse.sane_price(amount, f"pricing.{key}")
         variable = variable or amount == -1
     if "prompt" not in pricing or "completion" not in pricing:
         raise InvalidRecord("pricing.prompt or pricing.completion is missing")

@@ -227,6 +227,16 @@ async def test_body_over_the_size_cap(
     assert "byte cap" in await _assert_partial_and_others_stored(engine, result)
 
 
+async def test_malformed_next_link_fails_only_that_source(
+    engine: AsyncEngine, settings: Settings, base_url: str, upstream: FakeUpstream
+) -> None:
+    """A `links.next` that is not a URL at all ends that source, not the whole run."""
+    page = {**_fixture("openrouter.json"), "links": {"next": "http://[not-an-ip"}}
+    upstream.openrouter = [_status(200, json.dumps(page))]
+    result = await _run(engine, _settings(settings, base_url))
+    assert "ValueError" in await _assert_partial_and_others_stored(engine, result)
+
+
 async def test_missing_aa_key_is_skipped_not_failed(
     engine: AsyncEngine, settings: Settings, base_url: str, upstream: FakeUpstream
 ) -> None:

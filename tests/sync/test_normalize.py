@@ -157,3 +157,34 @@ def test_identity_helpers() -> None:
     assert split_variant("gpt-5-5-xhigh") == ("gpt-5-5", "xhigh")
     assert split_variant("claude-4-5-haiku-non-reasoning") == ("claude-4-5-haiku", "non-reasoning")
     assert split_variant("gpt-oss-120b") == ("gpt-oss-120b", "")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "valid"),
+    [
+        ("0.1", True),  # 100,000 USD per 1M: the ceiling itself is still a price
+        ("0.1000001", False),
+        ("12345", False),  # a per-1M number in the per-token field: 12 billion per 1M
+    ],
+)
+def test_openrouter_implausible_prices_are_refused(prompt: str, valid: bool) -> None:
+    doc = {"data": [{"id": "a/b", "name": "B", "pricing": {"prompt": prompt, "completion": "0"}}]}
+    result = openrouter.normalize(doc)
+    assert len(result.items) == (1 if valid else 0)
+    if not valid:
+        assert any("implausibly high" in e for e in result.invalid_examples)
+
+
+def test_openrouter_per_request_price_over_the_ceiling_is_refused() -> None:
+    pricing = {"prompt": "0", "completion": "0", "request": "250000"}
+    result = openrouter.normalize({"data": [{"id": "a/b", "name": "B", "pricing": pricing}]})
+    assert (
+        result.items == [] and "pricing.request is implausibly high" in result.invalid_examples[0]
+    )
+
+
+@pytest.mark.parametrize(("value", "valid"), [(600, True), (100_000, True), (100_001, False)])
+def test_models_dev_price_ceiling(value: int, valid: bool) -> None:
+    model = {"id": "m", "name": "M", "cost": {"input": value, "output": 1}}
+    result = models_dev.normalize({"x": {"name": "X", "models": {"m": model}}})
+    assert [i.external_id for i in result.items] == (["x/m"] if valid else [])

@@ -114,7 +114,12 @@ def test_a_damaged_field_in_a_good_record_never_raises(
 @BOUNDED
 @given(
     amount=st.decimals(
-        min_value=0, max_value=Decimal("1e6"), allow_nan=False, allow_infinity=False, places=12
+        # up to the ceiling: parse.MAX_PRICE per 1M tokens is 0.1 per token
+        min_value=0,
+        max_value=Decimal("0.1"),
+        allow_nan=False,
+        allow_infinity=False,
+        places=12,
     )
 )
 def test_per_token_to_per_million_is_exact(amount: Decimal) -> None:
@@ -130,8 +135,10 @@ def test_per_token_to_per_million_is_exact(amount: Decimal) -> None:
 def test_any_decimal_string_converts_exactly_or_is_rejected(text: str) -> None:
     try:
         converted, _ = openrouter.per_million(text, "prompt")
-    except InvalidRecord:  # refused as a bad record: negative, or an absurd magnitude
-        assert Decimal(text) < 0 or not -60 <= Decimal(text).adjusted() <= 40
+    except InvalidRecord:  # refused as a bad record: negative, absurd magnitude, over the ceiling
+        value = Decimal(text)
+        out_of_range = not -60 <= value.adjusted() <= 40
+        assert value < 0 or out_of_range or value.scaleb(6, parse.EXACT) > parse.MAX_PRICE
         return
     if Decimal(text) == -1:
         assert converted is None
