@@ -14,13 +14,14 @@ from server.cors import setup_cors
 from server.database import create_engine, wait_for_database
 from server.health import setup_health_routes
 from server.keys import ENGINE, READ_ENGINE, REDIS, SCHEDULER, SETTINGS
-from server.metrics import setup_metrics_route
+from server.metrics import observe_sync, setup_metrics_route
 from server.middleware import edge_middleware
 from server.ratelimit import rate_limiter_ctx
 from server.redis_client import create_redis
 from server.rest import setup_rest
 from server.settings import Settings
-from sync.service import setup_sync
+from sync.pipeline import RunResult
+from sync.service import SYNC_SERVICE, setup_sync
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,16 @@ async def freeze_startup_objects(app: web.Application) -> None:
         gc.freeze()
 
 
+async def sync_metrics_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Feed every finished sync run of this replica into the sync-duration histogram."""
+
+    def record(trigger: str, result: RunResult, seconds: float) -> None:
+        observe_sync(trigger, result.status, seconds)
+
+    app[SYNC_SERVICE].add_finish_listener(record)
+    yield
+
+
 def create_app(settings: Settings) -> web.Application:
     # ONE middleware: request id + log + metrics + rate limit + the error envelope.
     app = web.Application(middlewares=[edge_middleware], client_max_size=MAX_REQUEST_BYTES)
@@ -90,6 +101,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(scheduler_ctx)
     app.cleanup_ctx.append(rate_limiter_ctx)
     setup_sync(app)
+    app.cleanup_ctx.append(sync_metrics_ctx)  # after setup_sync's context made the service
     setup_health_routes(app)
     setup_metrics_route(app)
     setup_rest(app)
