@@ -223,18 +223,8 @@ class Source(Enum):
     ARTIFICIAL_ANALYSIS = "artificialanalysis"
 
 
-@strawberry.enum(name="ModelSortField")
-class ModelSortFieldEnum(Enum):
-    NAME = "name"
-    RELEASE_DATE = "release_date"
-    CONTEXT_WINDOW = "context_window"
-    INPUT_PRICE = "input_price"
-    OUTPUT_PRICE = "output_price"
-    INTELLIGENCE_INDEX = "intelligence_index"
-    OUTPUT_SPEED = "output_speed"
-    DOWNLOADS = "downloads"
-    LIKES = "likes"
-    RELEVANCE = "relevance"
+# The catalog's own sort keys, exposed as they are: one list of sorts for both APIs.
+strawberry.enum(SortField, name="ModelSortField")  # registers the same class, in place
 
 
 @strawberry.input
@@ -266,7 +256,7 @@ class ModelFilterInput:
 
 @strawberry.input
 class ModelSortInput:
-    field: ModelSortFieldEnum = ModelSortFieldEnum.NAME
+    field: SortField = SortField.NAME
     descending: bool = False
 
 
@@ -301,7 +291,7 @@ def to_model_sort(sort: ModelSortInput | None, flt: ModelFilter) -> ModelSort:
     if sort is None:
         # Searching without an explicit sort: best match first.
         return ModelSort(SortField.RELEVANCE if flt.search else SortField.NAME)
-    return ModelSort(SortField(sort.field.value), sort.descending)
+    return ModelSort(sort.field, sort.descending)
 
 
 async def list_model_connection(

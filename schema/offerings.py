@@ -56,6 +56,8 @@ class PriceSnapshot:
     cache_read_price: Decimal | None
     cache_write_price: Decimal | None
     reasoning_price: Decimal | None
+    input_audio_price: Decimal | None
+    output_audio_price: Decimal | None
     request_price: Decimal | None
     image_price: Decimal | None
 
@@ -177,8 +179,6 @@ def offering_from_row(row: Row) -> Offering:
         model_id=row["model_id"],
         name=row["name"],
         **{f: row[f] for f in PRICE_FIELDS},
-        input_audio_price=row["input_audio_price"],
-        output_audio_price=row["output_audio_price"],
         price_tiers=[_tier(t) for t in row["price_tiers"] or []],
         is_free=row["is_free"],
         price_variable=row["price_variable"],

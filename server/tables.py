@@ -282,6 +282,21 @@ changes = Table(
 )
 
 
+# Every price column of `offerings`, in USD per 1M tokens (per request / per image for the
+# last two). The sync diffs them into price_changed events; price history replays them.
+OFFERING_PRICE_COLUMNS = (
+    "input_price",
+    "output_price",
+    "cache_read_price",
+    "cache_write_price",
+    "reasoning_price",
+    "input_audio_price",
+    "output_audio_price",
+    "request_price",
+    "image_price",
+)
+
+
 def offering_entity_id(provider_id: str, provider_model_id: str) -> str:
     """How `changes.entity_id` names an offering. Provider ids never contain ':', so the
     first ':' splits it back even when the provider's model id has one (`…:free`)."""

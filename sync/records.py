@@ -11,19 +11,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from server.tables import OFFERING_PRICE_COLUMNS
+
 JsonObject = dict[str, Any]
 
-PRICE_FIELDS = (
-    "input_price",
-    "output_price",
-    "cache_read_price",
-    "cache_write_price",
-    "reasoning_price",
-    "input_audio_price",
-    "output_audio_price",
-    "request_price",
-    "image_price",
-)
+PRICE_FIELDS = OFFERING_PRICE_COLUMNS
 
 
 @dataclass(frozen=True)

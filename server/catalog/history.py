@@ -9,17 +9,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from server.catalog.rows import Row
-from server.tables import offering_entity_id
+from server.tables import OFFERING_PRICE_COLUMNS, offering_entity_id
 
-PRICE_FIELDS = (
-    "input_price",
-    "output_price",
-    "cache_read_price",
-    "cache_write_price",
-    "reasoning_price",
-    "request_price",
-    "image_price",
-)
+PRICE_FIELDS = OFFERING_PRICE_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ OFFER = {
     "input_price": Decimal("2.5"),
     "output_price": Decimal("10"),
     **dict.fromkeys(("cache_read_price", "cache_write_price", "reasoning_price")),
-    **dict.fromkeys(("request_price", "image_price")),
+    **dict.fromkeys(("input_audio_price", "output_audio_price", "request_price", "image_price")),
 }
 EVENTS = [
     {
@@ -91,3 +91,12 @@ def test_price_at_before_and_after_change() -> None:
     assert after is not None and after["input_price"] == Decimal("2.5")
     assert before["output_price"] == Decimal("10")
     assert price_at(OFFER, EVENTS, datetime(2024, 1, 1, tzinfo=UTC)) is None
+
+
+def test_price_at_replays_every_price_column_including_audio() -> None:
+    offer = {**OFFER, "input_audio_price": Decimal("40")}
+    audio_cut = {**EVENTS[0], "field": "input_audio_price", "old_value": "100", "new_value": "40"}
+    before = price_at(offer, [audio_cut], datetime(2024, 7, 1, tzinfo=UTC))
+    after = price_at(offer, [audio_cut], datetime(2024, 9, 1, tzinfo=UTC))
+    assert before is not None and before["input_audio_price"] == Decimal("100")
+    assert after is not None and after["input_audio_price"] == Decimal("40")
