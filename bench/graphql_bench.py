@@ -43,7 +43,14 @@ sys.path.insert(0, str(ROOT))
 
 import strawberry  # noqa: E402
 
-from bench.rest_bench import _ms, free_port, median_run, populate, stop, wait_http  # noqa: E402
+from bench.rest_bench import (  # noqa: E402
+    _ms,
+    free_port,
+    median_run,
+    stop,
+    wait_http,
+    with_synced_database,
+)
 from server.catalog import ModelFilter, ModelSort, list_models  # noqa: E402
 from server.keys import READ_ENGINE  # noqa: E402
 
@@ -254,20 +261,6 @@ def measure(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def _with_database(admin: str, args: argparse.Namespace) -> dict[str, Any]:
-    from server.migrate import upgrade_to_head
-    from tests.support import services
-
-    name, url = await services.acreate_database(admin)
-    try:
-        await asyncio.to_thread(upgrade_to_head, url)
-        catalog = await populate(url)
-        result = await asyncio.to_thread(measure, url, args)
-        return {"catalog": catalog, **result}
-    finally:
-        await services.adrop_database(admin, name)
-
-
 def table(result: dict[str, Any]) -> str:
     rows = ["| target | rps | p50 | p99 | non-2xx |", "|---|---|---|---|---|"]
     for name, path in TARGETS.items():
@@ -303,7 +296,7 @@ def main() -> int:
 
     log_path = Path(tempfile.mkdtemp(prefix="graphql-bench-")) / "app.log"
     with log_path.open("wb") as args.app_log:
-        result = asyncio.run(_with_database(services.admin_database_url(), args))
+        result = asyncio.run(with_synced_database(services.admin_database_url(), args, measure))
     result["app_log"] = str(log_path)
     print(json.dumps(result, indent=2))
     print(table(result))

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -279,7 +280,13 @@ def measure_full_list(base: str, wrk: tuple[int, int, int]) -> dict[str, Any]:
     }
 
 
-async def _with_database(admin: str, args: argparse.Namespace) -> dict[str, Any]:
+async def with_synced_database(
+    admin: str,
+    args: argparse.Namespace,
+    run: Callable[[str, argparse.Namespace], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Create a scratch database, migrate it, sync the shared payloads into it, run the
+    measurement (this bench's `measure` unless another is given), and always drop it."""
     from server.migrate import upgrade_to_head
     from tests.support import services
 
@@ -287,7 +294,7 @@ async def _with_database(admin: str, args: argparse.Namespace) -> dict[str, Any]
     try:
         await asyncio.to_thread(upgrade_to_head, url)
         catalog = await populate(url)
-        result = await asyncio.to_thread(measure, url, args)
+        result = await asyncio.to_thread(run or measure, url, args)
         return {"catalog": catalog, **result}
     finally:
         await services.adrop_database(admin, name)
@@ -315,7 +322,7 @@ def main() -> int:
 
     log_path = Path(tempfile.mkdtemp(prefix="rest-bench-")) / "app.log"
     with log_path.open("wb") as args.app_log:
-        result = asyncio.run(_with_database(services.admin_database_url(), args))
+        result = asyncio.run(with_synced_database(services.admin_database_url(), args))
     result["app_log"] = str(log_path)
     print(json.dumps(result, indent=2))
     return 0
