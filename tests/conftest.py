@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -13,18 +12,13 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.app import create_app
-from server.database import asyncpg_dsn, create_engine
+from server.database import create_engine
 from server.migrate import upgrade_to_head
 from server.secrets import Secret
 from server.settings import Settings
-from server.tables import metadata
 from tests.support import services
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
-# Tables emptied after each test; catalog_state is reset instead (it must keep its one row).
-_TRUNCATE = "TRUNCATE {} RESTART IDENTITY CASCADE".format(
-    ", ".join(t.name for t in metadata.sorted_tables if t.name != "catalog_state")
-)
 
 
 @pytest.fixture(scope="session")
@@ -45,13 +39,7 @@ async def _isolate_database(request: pytest.FixtureRequest) -> AsyncIterator[Non
     yield
     if "database_url" not in request.fixturenames:
         return
-    url = request.getfixturevalue("database_url")
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        await conn.execute(_TRUNCATE)
-        await conn.execute("UPDATE catalog_state SET version = 0, updated_at = now()")
-    finally:
-        await conn.close()
+    await services.reset_catalog(request.getfixturevalue("database_url"))
 
 
 @pytest.fixture(scope="session")

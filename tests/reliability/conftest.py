@@ -86,14 +86,3 @@ async def replicas() -> AsyncIterator[StartReplicas]:
     for replica in started:
         print(f"----- {replica.name} (port {replica.port}) log tail -----")
         print(replica.log_tail(40))
-
-
-async def truncate_private(url: str) -> None:
-    from tests.conftest import _TRUNCATE
-
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        await conn.execute(_TRUNCATE)
-        await conn.execute("UPDATE catalog_state SET version = 0, updated_at = now()")
-    finally:
-        await conn.close()

@@ -14,7 +14,7 @@ import time
 import aiohttp
 
 from server.database import create_engine
-from tests.reliability.conftest import StartReplicas, truncate_private
+from tests.reliability.conftest import StartReplicas
 from tests.reliability.support.http import (
     Sample,
     call,
@@ -28,6 +28,7 @@ from tests.reliability.support.replica import base_env
 from tests.reliability.support.traffic import Traffic
 from tests.reliability.support.upstream import FakeUpstream
 from tests.support.seed import seed_catalog
+from tests.support.services import reset_catalog
 
 # No answer may take longer than this during the outage (connect timeout 5 s + margin).
 MAX_ANSWER_S = 12.0
@@ -35,7 +36,7 @@ OUTAGE_S = 3.0
 
 
 async def _seed(url: str) -> None:
-    await truncate_private(url)
+    await reset_catalog(url)
     engine = create_engine(url, pool_size=1)
     try:
         await seed_catalog(engine)
@@ -110,7 +111,7 @@ async def test_sync_cut_by_the_outage_ends_cleanly_and_the_next_succeeds(
     private_database_url: str,
     upstream: FakeUpstream,
 ) -> None:
-    await truncate_private(private_database_url)
+    await reset_catalog(private_database_url)
     [replica] = await replicas([base_env(private_database_url, **upstream.env())])
     upstream.delay_s["openrouter"] = 2.0  # the outage hits while the sync is fetching
     async with aiohttp.ClientSession() as session:

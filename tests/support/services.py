@@ -80,6 +80,20 @@ async def _execute(url: str, sql: str) -> None:
         await conn.close()
 
 
+async def reset_catalog(url: str) -> None:
+    """Empty every table of the database at url and reset the catalog version to 0."""
+    from server.tables import metadata
+
+    tables = ", ".join(t.name for t in metadata.sorted_tables if t.name != "catalog_state")
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        # catalog_state keeps its one row: it is reset, not emptied.
+        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        await conn.execute("UPDATE catalog_state SET version = 0, updated_at = now()")
+    finally:
+        await conn.close()
+
+
 def redis_url_or_reason() -> tuple[str | None, str]:
     url = os.environ.get("TEST_REDIS_URL", LOCAL_REDIS)
     try:
