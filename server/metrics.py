@@ -26,6 +26,7 @@ from sqlalchemy.pool import QueuePool
 
 from server.catalog.freshness import SUCCESS_STATUSES
 from server.keys import ENGINE, READ_ENGINE
+from server.request_stats import RequestStats
 from server.tables import SOURCES, models, offerings
 
 log = logging.getLogger(__name__)
@@ -34,21 +35,11 @@ log = logging.getLogger(__name__)
 REGISTRY = CollectorRegistry(auto_describe=True)
 _NS = "effect_models"
 
-HTTP_REQUESTS = Counter(
-    "http_requests",
-    "HTTP requests by method, route template and status",
-    ["method", "route", "status"],
-    namespace=_NS,
-    registry=REGISTRY,
+# Request count and latency: plain-dict counters read at scrape time (server.request_stats).
+HTTP_REQUESTS = RequestStats(
+    _NS, buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 )
-HTTP_LATENCY = Histogram(
-    "http_request_duration_seconds",
-    "Time from request to response, by route template and status",
-    ["route", "status"],
-    namespace=_NS,
-    registry=REGISTRY,
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
+REGISTRY.register(HTTP_REQUESTS)
 CACHE_HITS = Counter(
     "cache_hits", "Response cache hits by layer", ["layer"], namespace=_NS, registry=REGISTRY
 )
@@ -139,28 +130,11 @@ def observe_request(request: web.Request, status: int, seconds: float) -> None:
     """Count one answered request (called by the edge middleware, which sees every
     final status)."""
     method = request.method if request.method in _METHODS else "OTHER"
-    counter, histogram = _request_children(method, route_label(request), status)
-    counter.inc()
-    histogram.observe(seconds)
+    HTTP_REQUESTS.observe(method, route_label(request), status, seconds)
 
 
 # Clients choose the method string: anything unusual shares one label value.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-# (method, route, status) -> metric children; `labels()` costs more than the update itself.
-_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-
-
-def _request_children(method: str, route: str, status: int) -> tuple[Any, Any]:
-    key = (method, route, status)
-    children = _CHILDREN.get(key)
-    if children is None:
-        code = str(status)
-        children = (
-            HTTP_REQUESTS.labels(method=method, route=route, status=code),
-            HTTP_LATENCY.labels(route=route, status=code),
-        )
-        _CHILDREN[key] = children
-    return children
 
 
 # ------------------------------------------------------------------ scrape-time gauges

@@ -45,6 +45,9 @@ async def test_simple_request_gets_cors_and_exposed_headers(
         "/graphql", json={"query": "{ __typename }"}, headers={"Origin": ORIGIN}
     )
     assert gql.headers["Access-Control-Allow-Origin"] in ("*", ORIGIN)
+    # Without an Origin header the CORS hook is skipped: no CORS headers at all.
+    plain = await client.get("/v1/models")
+    assert not [name for name in plain.headers if name.lower().startswith("access-control-")]
 
 
 async def test_only_configured_origins_are_allowed(
