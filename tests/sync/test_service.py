@@ -36,6 +36,19 @@ async def test_run_stores_the_merged_catalog(engine: AsyncEngine, settings: Sett
     assert str(price) == "1.25"
 
 
+async def test_a_sync_that_writes_refreshes_the_planner_statistics(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    async with engine.begin() as conn:  # as after a fresh migration: no statistics at all
+        await conn.execute(text("TRUNCATE models, offerings, providers CASCADE"))
+    sql = "SELECT reltuples FROM pg_class WHERE relname = 'models'"
+    assert await _scalar(engine, sql) in (-1, 0)  # -1: never analyzed
+    result = await SyncService(engine, file_settings(settings)).run("cli")
+    assert result.status == "succeeded", result.message
+    models = await _scalar(engine, "SELECT count(*) FROM models")
+    assert models and await _scalar(engine, sql) == models
+
+
 async def test_trigger_returns_at_once_and_a_second_trigger_is_refused(
     engine: AsyncEngine, settings: Settings
 ) -> None:
