@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import math
 import time
 from collections.abc import AsyncIterator, MutableMapping, Sequence
 from typing import NamedTuple, Protocol
@@ -69,12 +68,8 @@ class Decision(NamedTuple):  # a tuple: built on every request, so cheap to crea
 
 
 def _decide(limit: int, count: int, ttl_ms: int) -> Decision:
-    return Decision(
-        allowed=count <= limit,
-        limit=limit,
-        remaining=max(limit - count, 0),
-        reset_s=max(math.ceil(ttl_ms / 1000), 1),
-    )
+    # -(-a // b) is ceil(a / b) in integers (this runs on every request).
+    return Decision(count <= limit, limit, max(limit - count, 0), max(-(-ttl_ms // 1000), 1))
 
 
 class RateLimiter(Protocol):
@@ -91,6 +86,10 @@ class MemoryRateLimiter:
         self._next_sweep = 0.0
 
     async def hit(self, client: str) -> Decision:
+        return self.hit_now(client)
+
+    def hit_now(self, client: str) -> Decision:
+        """hit() without a coroutine: the edge middleware calls this on every request."""
         now = time.monotonic()
         self._sweep(now)
         ends_at, count = self._windows.get(client, (0.0, 0))
@@ -204,7 +203,11 @@ async def admit(request: web.Request) -> Decision | None:
     client = client_ip(
         request.remote, request.headers.get("X-Forwarded-For"), app[SETTINGS].trusted_proxies
     )
-    decision = await app[RATE_LIMITER].hit(client)
+    limiter = app[RATE_LIMITER]
+    if type(limiter) is MemoryRateLimiter:
+        decision = limiter.hit_now(client)
+    else:
+        decision = await limiter.hit(client)
     if not decision.allowed:
         metrics.RATE_LIMIT_REJECTIONS.inc()
         raise RateLimited(
