@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from schema.catalog import CatalogQueries
 from schema.changes import ChangeQueries, ChangeSubscriptions
 from schema.errors import apply_error_policy
+from schema.execution import LeafFastExecutor
 from schema.limits import LIMIT_RULES, MAX_TOKENS
 from schema.models import ModelQueries
 from schema.providers import ProviderQueries
@@ -78,6 +79,7 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[RequestPipeline],
+        execution_context_class=LeafFastExecutor,
     )
 
 
