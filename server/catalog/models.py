@@ -8,16 +8,19 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Select,
+    Text,
     and_,
+    any_,
     exists,
     false,
     func,
+    literal,
     or_,
     select,
 )
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.filters import CAPABILITY_COLUMNS, ModelFilter, ModelSort, SortField
@@ -76,9 +79,16 @@ def validate_filter(flt: ModelFilter) -> None:
         raise ValueError(f"unknown source {flt.source!r}; expected one of {SOURCES}")
 
 
+def _status_in(statuses: Sequence[str]) -> ColumnElement[bool]:
+    # `= ANY(one array parameter)`, not `IN (...)`: an IN list is an "expanding" parameter
+    # that SQLAlchemy re-renders into the SQL text on every execution; PostgreSQL plans
+    # both forms the same.
+    return models.c.status == any_(literal(list(statuses), ARRAY(Text)))
+
+
 def _conditions(flt: ModelFilter) -> list[ColumnElement[bool]]:
     c = models.c
-    conds: list[ColumnElement[bool]] = [c.status.in_(flt.statuses) if flt.statuses else false()]
+    conds: list[ColumnElement[bool]] = [_status_in(flt.statuses) if flt.statuses else false()]
     if flt.search and flt.search.strip():
         conds.append(_search_condition(flt.search.strip()))
     if flt.creator:
@@ -154,16 +164,15 @@ async def list_models(
     query = _page_query(
         flt, sort, limit, offset, with_total=known_total is None, with_version=with_version
     )
-    result = (await conn.execute(query)).mappings().all()
-    rows = [_without_extras(r) for r in result]
-    first = result[0] if result else None
+    result = await conn.execute(query)
+    rows, extras = _rows_and_extras(list(result.keys()), result.all())
     version = None
     if with_version:
-        version = int(first["_version"]) if first else await read_in(conn)
+        version = int(extras["_version"]) if extras else await read_in(conn)
     if known_total is not None:
         return ModelPage(rows, known_total, version)
-    if first is not None:
-        return ModelPage(rows, int(first["_total"]), version)
+    if extras:
+        return ModelPage(rows, int(extras["_total"]), version)
     # An empty page says nothing about the total (offset past the end, or limit 0).
     return ModelPage([], await count_models(conn, flt), version)
 
@@ -192,8 +201,17 @@ def _page_query(
 _EXTRAS = ("_total", "_version")
 
 
-def _without_extras(row: RowMapping) -> Row:
-    return {k: v for k, v in row.items() if k not in _EXTRAS}
+def _rows_and_extras(keys: list[str], tuples: Sequence[Any]) -> tuple[list[Row], dict[str, Any]]:
+    """The model rows as dicts, and the first row's extra columns (total, version), which
+    _page_query appends after the model columns. Built from plain tuples: going through
+    RowMapping and filtering every key cost more than the rest of the page build."""
+    width = len(keys)
+    while width and keys[width - 1] in _EXTRAS:
+        width -= 1
+    names = keys[:width]
+    rows: list[Row] = [dict(zip(names, values, strict=False)) for values in tuples]
+    extras = dict(zip(keys[width:], tuples[0][width:], strict=True)) if tuples else {}
+    return rows, extras
 
 
 def _count_query(flt: ModelFilter) -> Select[Any]:
