@@ -7,9 +7,11 @@ object, calls the resolver through two wrappers and walks its generic completion
 every one of them: for `models(first: 20)` with 15 fields that machinery was about half of
 an uncached request (bench/graphql_bench.py).
 
-`LeafFastExecutor.execute_field` answers such a field directly: read the attribute, then
-coerce it with the type's own `coerce_output_value` (scalars and enums, or a list of
-them), exactly what graphql-core's completion would do. Anything it is not sure about
+`LeafFastExecutor` answers such a field directly, in its loop over an object's fields:
+read the attribute, then coerce it with the type's own `coerce_output_value` (scalars and
+enums, or a list of them), exactly what graphql-core's completion would do. The object's
+other fields are handed to graphql-core together, and the response keeps the query's
+field order. Anything it is not sure about
 (a null where the type forbids one, a value of an unexpected Python type, an exception)
 goes to graphql-core's own `execute_field`, which recomputes the field and produces the
 regular value or error; reading an attribute twice is harmless. Whether a field is
@@ -20,6 +22,7 @@ Equivalence with graphql-core is tested field by field in tests/graphql/test_exe
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -34,7 +37,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -119,7 +122,56 @@ def leaf_plan(field: GraphQLField) -> _LeafPlan | None:
 _PLANS: dict[tuple[GraphQLObjectType, str], _LeafPlan | None] = {}
 
 
+def _plan_for(parent_type: GraphQLObjectType, field_name: str) -> _LeafPlan | None:
+    key = (parent_type, field_name)
+    try:
+        return _PLANS[key]
+    except KeyError:
+        field = parent_type.fields.get(field_name)  # None for __typename and the like
+        plan = _PLANS[key] = leaf_plan(field) if field is not None else None
+        return plan
+
+
+def _fast_value(parent_type: GraphQLObjectType, node: Any, source: Any) -> Any:
+    """The completed value of a plain leaf field, or _SLOW."""
+    plan = _plan_for(parent_type, node.name.value)
+    if plan is None or node.arguments:
+        return _SLOW
+    try:
+        return plan.complete(source)
+    except Exception:  # the regular path turns it into the proper field error
+        return _SLOW
+
+
 class LeafFastExecutor(StrawberryGraphQLCoreExecutionContext):
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        """Plain leaves are answered in this loop; the other fields go to graphql-core
+        together. Their keys are placed first so the response keeps the query's order."""
+        if self._has_middleware():
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        regular: GroupedFieldSet = {}
+        for response_name, field_details_list in grouped_field_set.items():
+            value = _fast_value(parent_type, field_details_list[0].node, source_value)
+            if value is _SLOW:
+                regular[response_name] = field_details_list
+            results[response_name] = value  # a placeholder for the regular ones
+        if not regular:
+            return results
+        rest = super().execute_fields(parent_type, source_value, path, regular, position_context)
+        if not isinstance(rest, dict):  # an awaitable: some regular field is async
+            return _merged(results, regular, rest)
+        return _merge(results, regular, rest)
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -128,18 +180,9 @@ class LeafFastExecutor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        node = field_details_list[0].node
-        key = (parent_type, node.name.value)
-        try:
-            plan = _PLANS[key]
-        except KeyError:
-            field = parent_type.fields.get(node.name.value)
-            plan = _PLANS[key] = leaf_plan(field) if field is not None else None
-        if plan is not None and not node.arguments and not self._has_middleware():
-            try:
-                value = plan.complete(source)
-            except Exception:  # the regular path turns it into the proper field error
-                value = _SLOW
+        """Also used on its own, e.g. for mutation fields executed one after the other."""
+        if not self._has_middleware():
+            value = _fast_value(parent_type, field_details_list[0].node, source)
             if value is not _SLOW:
                 return value
         return super().execute_field(
@@ -151,3 +194,17 @@ class LeafFastExecutor(StrawberryGraphQLCoreExecutionContext):
         # extension with a `resolve` hook wraps every field, so no field may skip it).
         manager = self.middleware_manager
         return manager is not None and bool(manager.middlewares)
+
+
+def _merge(results: dict[str, Any], regular: GroupedFieldSet, rest: dict[str, Any]) -> Any:
+    results.update(rest)  # existing keys keep their place
+    if len(rest) != len(regular):  # graphql-core left a field out: so must we
+        for name in regular.keys() - rest.keys():
+            del results[name]
+    return results
+
+
+async def _merged(
+    results: dict[str, Any], regular: GroupedFieldSet, rest: Awaitable[dict[str, Any]]
+) -> Any:
+    return _merge(results, regular, await rest)
