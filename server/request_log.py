@@ -4,7 +4,7 @@ server.middleware)."""
 from __future__ import annotations
 
 import logging
-import os
+import random
 import re
 
 from aiohttp import web
@@ -20,12 +20,14 @@ REQUEST_ID_KEY = web.RequestKey("request_id", str)
 
 
 def request_id_for(request: web.Request) -> str:
-    """The caller's X-Request-ID when it is valid, else 32 random hex digits (the same
-    shape as uuid4().hex, at a sixth of the cost)."""
+    """The caller's X-Request-ID when it is valid, else 32 random hex digits (the shape of
+    uuid4().hex). An id only has to be unique, not secret: Python's generator (seeded
+    from the OS at start-up and again after a fork) gives one without the getrandom
+    system call os.urandom makes on every request."""
     supplied = request.headers.get(REQUEST_ID_HEADER)
     if supplied and _VALID_ID.match(supplied):
         return supplied
-    return os.urandom(16).hex()
+    return f"{random.getrandbits(128):032x}"
 
 
 def log_request(request: web.Request, status: int, seconds: float) -> None:

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 from aiohttp import web
 
@@ -132,10 +133,16 @@ class BodyCache:
         # Without Redis the shared cache would be a second in-process copy: skip it.
         self._shared = None if shared_is_local else shared
 
-    async def get(self, key: str) -> CachedBody | None:
+    def local(self, key: str) -> CachedBody | None:
+        """The in-process copy, without a coroutine: the hot path of every cached answer."""
         entry = self._local.get(key)
         if entry is not None:
             _LOCAL_HITS.inc()
+        return entry
+
+    async def get(self, key: str) -> CachedBody | None:
+        entry = self.local(key)
+        if entry is not None:
             return entry
         if self._shared is not None:
             raw = await self._shared.get(key)
@@ -193,16 +200,27 @@ def respond(request: web.Request, entry: CachedBody) -> web.Response:
     return web.Response(body=entry.body, headers=entry.headers)
 
 
+class KnowsVersion(Protocol):
+    current: int  # < 0 until first read
+
+    async def get(self) -> int: ...
+
+
 async def serve_cached(
     request: web.Request,
     cache: BodyCache,
-    current_version: int,
+    catalog_version: KnowsVersion,
     key: str,
     ttl_s: int,
     build: Builder,
 ) -> web.Response:
-    """Answer from the cache entry for (current_version, key), building it on a miss."""
-    entry = await cache.get(f"v{current_version}:{key}")
+    """Answer from the cache entry for (the current catalog version, key), building it on a
+    miss. A local hit awaits nothing."""
+    version = catalog_version.current
+    if version < 0:
+        version = await catalog_version.get()
+    versioned_key = f"v{version}:{key}"
+    entry = cache.local(versioned_key) or await cache.get(versioned_key)
     if entry is None:
         version, body = await build()
         entry = CachedBody.build(version, body)

@@ -144,9 +144,8 @@ async def list_models_handler(request: web.Request) -> web.Response:
         meta = {"total": total, "limit": shown_limit, "offset": offset}
         return version, envelope(records, meta)
 
-    version = await request.app[REST_CATALOG_VERSION].get()
-    cache = request.app[BODY_CACHE]
-    return await serve_cached(request, cache, version, parsed.cache_key, LIST_TTL_S, build)
+    watch, cache = request.app[REST_CATALOG_VERSION], request.app[BODY_CACHE]
+    return await serve_cached(request, cache, watch, parsed.cache_key, LIST_TTL_S, build)
 
 
 async def get_model_handler(request: web.Request) -> web.Response:
@@ -169,6 +168,6 @@ async def get_model_handler(request: web.Request) -> web.Response:
             raise NotFound(f"no model with id {model_id!r}", details={"id": model_id})
         return version, envelope(record)
 
-    version = await request.app[REST_CATALOG_VERSION].get()
+    watch, cache = request.app[REST_CATALOG_VERSION], request.app[BODY_CACHE]
     key = _cache_key("model", model_id)
-    return await serve_cached(request, request.app[BODY_CACHE], version, key, MODEL_TTL_S, build)
+    return await serve_cached(request, cache, watch, key, MODEL_TTL_S, build)

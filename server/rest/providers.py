@@ -44,6 +44,5 @@ async def list_providers_handler(request: web.Request) -> web.Response:
         version, records = await read_snapshot(request.app, work)
         return version, envelope(records, {"total": len(records)})
 
-    version = await request.app[REST_CATALOG_VERSION].get()
-    cache = request.app[BODY_CACHE]
-    return await serve_cached(request, cache, version, "providers", PROVIDERS_TTL_S, build)
+    watch, cache = request.app[REST_CATALOG_VERSION], request.app[BODY_CACHE]
+    return await serve_cached(request, cache, watch, "providers", PROVIDERS_TTL_S, build)
