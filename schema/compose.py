@@ -20,6 +20,7 @@ from schema.models import ModelQueries
 from schema.providers import ProviderQueries
 from schema.scalars import SCALAR_MAP
 from schema.sync import SyncMutations, SyncQueries, SyncSubscriptions
+from schema.text_input import NoNulInStringsRule, holds_nul, nul_error
 
 Query = merge_types(
     "Query", (ModelQueries, ProviderQueries, ChangeQueries, CatalogQueries, SyncQueries)
@@ -27,6 +28,8 @@ Query = merge_types(
 Mutation = merge_types("Mutation", (SyncMutations,))
 Subscription = merge_types("Subscription", (ChangeSubscriptions, SyncSubscriptions))
 
+# Built once: the validation cache keys on the rule tuple.
+EXTRA_RULES = (*LIMIT_RULES, NoNulInStringsRule)
 CACHE_SIZE = 1024
 # Process-wide LRU caches (Strawberry keeps them at module level, keyed by maxsize).
 _parse = ParserCache(maxsize=CACHE_SIZE).cached_parse_document
@@ -34,7 +37,8 @@ _validate = ValidationCache(maxsize=CACHE_SIZE).cached_validate_document
 
 
 class RequestPipeline(SchemaExtension):
-    """Token limit, cached parse, limit rules, cached validation and the error policy.
+    """Token limit, cached parse, limit and input rules, cached validation, the variables'
+    NUL check (schema.text_input) and the error policy.
 
     One extension doing what MaxTokensLimiter, ParserCache, AddValidationRules,
     ValidationCache and ErrorPolicy did as five: Strawberry instantiates every extension
@@ -47,7 +51,7 @@ class RequestPipeline(SchemaExtension):
         context = self.execution_context
         # Before the (cached) parse: the token limit is part of the parse options.
         context.parse_options["max_tokens"] = MAX_TOKENS
-        context.validation_rules = context.validation_rules + LIMIT_RULES
+        context.validation_rules = context.validation_rules + EXTRA_RULES
         yield
         apply_error_policy(context)
 
@@ -61,6 +65,8 @@ class RequestPipeline(SchemaExtension):
         context.pre_execution_errors = _validate(
             context.schema._schema, context.graphql_document, context.validation_rules
         )
+        if not context.pre_execution_errors and holds_nul(context.variables):
+            context.pre_execution_errors = [nul_error()]
         yield
 
 

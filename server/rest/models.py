@@ -151,7 +151,8 @@ async def list_models_handler(request: web.Request) -> web.Response:
 async def get_model_handler(request: web.Request) -> web.Response:
     # Ids contain "/"; a trailing slash is the same resource. Ids are stored lower case.
     model_id = request.match_info["id"].rstrip("/").lower()
-    if not model_id or len(model_id) > params.MAX_TEXT_LENGTH:
+    # PostgreSQL text cannot hold NUL, so no stored id has one (and querying it would fail).
+    if not model_id or len(model_id) > params.MAX_TEXT_LENGTH or "\x00" in model_id:
         raise NotFound(f"no model with id {model_id[:100]!r}", details={"id": model_id[:100]})
 
     async def build() -> tuple[int, bytes]:

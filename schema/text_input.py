@@ -1,0 +1,45 @@
+"""Text that PostgreSQL cannot store is refused before execution.
+
+PostgreSQL text can never hold a NUL (U+0000) character: a statement with one as a
+parameter fails, so `model(id: "a\\u0000b")` used to end as a masked internal error, and in
+a snapshot transaction it would also fail every later statement of the request. No stored
+id, name or value can contain one, so such input is a client mistake: the document's string
+literals are checked by a validation rule (cached with the document) and the variables on
+every request, and either is answered with VALIDATION_ERROR and no database work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError, StringValueNode, ValidationRule
+
+NUL = "\x00"
+MESSAGE = "text arguments must not contain NUL (U+0000) characters"
+
+
+def nul_error(node: StringValueNode | None = None) -> GraphQLError:
+    return GraphQLError(MESSAGE, node, extensions={"code": "VALIDATION_ERROR"})
+
+
+class NoNulInStringsRule(ValidationRule):
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if NUL in node.value:
+            self.report_error(nul_error(node))
+
+
+def holds_nul(value: Any) -> bool:
+    """True when a string anywhere in decoded JSON (keys included) holds a NUL. Iterative:
+    variables may be nested deeper than Python's recursion limit."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
