@@ -14,7 +14,10 @@ from typing import Any
 
 from graphql import GraphQLError, StringValueNode, ValidationRule
 
-NUL = "\x00"
+from server.storable_text import NUL, holds_nul
+
+__all__ = ["MESSAGE", "NoNulInStringsRule", "holds_nul", "nul_error"]
+
 MESSAGE = "text arguments must not contain NUL (U+0000) characters"
 
 
@@ -26,20 +29,3 @@ class NoNulInStringsRule(ValidationRule):
     def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
         if NUL in node.value:
             self.report_error(nul_error(node))
-
-
-def holds_nul(value: Any) -> bool:
-    """True when a string anywhere in decoded JSON (keys included) holds a NUL. Iterative:
-    variables may be nested deeper than Python's recursion limit."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if NUL in item:
-                return True
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False

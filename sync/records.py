@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from server.storable_text import NUL
 from server.tables import OFFERING_PRICE_COLUMNS
 
 JsonObject = dict[str, Any]
@@ -145,7 +146,8 @@ class Normalized:
         self.invalid += 1
         if len(self.invalid_examples) < self.MAX_EXAMPLES:
             shown = external_id if len(external_id) <= 80 else external_id[:80] + "..."
-            self.invalid_examples.append(f"{shown}: {reason}")
+            # The examples are stored as jsonb, which cannot hold a NUL.
+            self.invalid_examples.append(f"{shown}: {reason}".replace(NUL, "\\0"))
 
 
 class InvalidRecord(ValueError):

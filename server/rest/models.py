@@ -19,6 +19,7 @@ from server.rest.cached import serve_cached
 from server.rest.envelope import envelope
 from server.rest.legacy import legacy_model
 from server.rest.state import BODY_CACHE, REST_CATALOG_VERSION, read_snapshot
+from server.storable_text import NUL
 from server.tables import ENTITY_STATUSES, SOURCES
 
 LIST_TTL_S = 3600
@@ -152,7 +153,7 @@ async def get_model_handler(request: web.Request) -> web.Response:
     # Ids contain "/"; a trailing slash is the same resource. Ids are stored lower case.
     model_id = request.match_info["id"].rstrip("/").lower()
     # PostgreSQL text cannot hold NUL, so no stored id has one (and querying it would fail).
-    if not model_id or len(model_id) > params.MAX_TEXT_LENGTH or "\x00" in model_id:
+    if not model_id or len(model_id) > params.MAX_TEXT_LENGTH or NUL in model_id:
         raise NotFound(f"no model with id {model_id[:100]!r}", details={"id": model_id[:100]})
 
     async def build() -> tuple[int, bytes]:

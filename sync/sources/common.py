@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from server.storable_text import holds_nul
 from sync.parse import MAX_TEXT_CHARS
 from sync.records import InvalidRecord, Normalized, RawRecord, SourceItem
 
@@ -38,12 +39,19 @@ def normalize_each(
 
 
 def finish(result: Normalized) -> Normalized:
-    """Drop duplicate external ids (first wins) so one record never counts twice, and ids
-    too long to store (rejected, and kept out of source_records too)."""
-    result.raw = _storable(result.raw)
+    """Drop duplicate external ids (first wins) so one record never counts twice, ids too
+    long to store, and records holding a NUL anywhere (PostgreSQL text and jsonb cannot
+    store one: a single such record used to fail the whole write). Rejected records are
+    kept out of source_records too."""
+    unstorable = {r.external_id for r in result.raw if holds_nul((r.external_id, r.payload))}
+    result.raw = _storable(result.raw, unstorable)
+    result.providers = [p for p in result.providers if p.id not in unstorable]
     seen: set[str] = set()
     unique = []
     for item in result.items:
+        if item.external_id in unstorable:
+            result.reject(item.external_id, "contains a NUL character")
+            continue
         if len(item.external_id) > MAX_TEXT_CHARS:
             result.reject(item.external_id, f"id is longer than {MAX_TEXT_CHARS} characters")
             continue
@@ -56,10 +64,11 @@ def finish(result: Normalized) -> Normalized:
     return result
 
 
-def _storable(raw: list[RawRecord]) -> list[RawRecord]:
+def _storable(raw: list[RawRecord], unstorable: set[str]) -> list[RawRecord]:
     """The raw records source_records can take: one per id (the first, as for the items;
-    two rows with one key would fail the whole upsert) and none with an id too long to index."""
-    seen: set[str] = set()
+    two rows with one key would fail the whole upsert), none with an id too long to index,
+    none holding a NUL."""
+    seen: set[str] = set(unstorable)
     out = []
     for record in raw:
         if len(record.external_id) <= MAX_TEXT_CHARS and record.external_id not in seen:
