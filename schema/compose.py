@@ -20,7 +20,8 @@ from schema.models import ModelQueries
 from schema.providers import ProviderQueries
 from schema.scalars import SCALAR_MAP
 from schema.sync import SyncMutations, SyncQueries, SyncSubscriptions
-from schema.text_input import NoNulInStringsRule, holds_nul, nul_error
+from schema.text_input import NoNulInStringsRule, nul_error
+from server.storable_text import holds_nul
 
 Query = merge_types(
     "Query", (ModelQueries, ProviderQueries, ChangeQueries, CatalogQueries, SyncQueries)

@@ -14,9 +14,7 @@ from typing import Any
 
 from graphql import GraphQLError, StringValueNode, ValidationRule
 
-from server.storable_text import NUL, holds_nul
-
-__all__ = ["MESSAGE", "NoNulInStringsRule", "holds_nul", "nul_error"]
+from server.storable_text import NUL
 
 MESSAGE = "text arguments must not contain NUL (U+0000) characters"
 

@@ -140,10 +140,8 @@ class BodyCache:
             _LOCAL_HITS.inc()
         return entry
 
-    async def get(self, key: str) -> CachedBody | None:
-        entry = self.local(key)
-        if entry is not None:
-            return entry
+    async def shared(self, key: str) -> CachedBody | None:
+        """After a local miss: the shared copy (kept locally from then on), else a miss."""
         if self._shared is not None:
             raw = await self._shared.get(key)
             entry = CachedBody.decode(raw) if raw is not None else None
@@ -220,7 +218,7 @@ async def serve_cached(
     if version < 0:
         version = await catalog_version.get()
     versioned_key = f"v{version}:{key}"
-    entry = cache.local(versioned_key) or await cache.get(versioned_key)
+    entry = cache.local(versioned_key) or await cache.shared(versioned_key)
     if entry is None:
         version, body = await build()
         entry = CachedBody.build(version, body)
