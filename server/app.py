@@ -15,8 +15,7 @@ from server.database import create_engine, wait_for_database
 from server.health import setup_health_routes
 from server.keys import ENGINE, READ_ENGINE, REDIS, SCHEDULER, SETTINGS
 from server.metrics import observe_sync, setup_metrics_route
-from server.middleware import edge_middleware
-from server.ratelimit import rate_limiter_ctx
+from server.middleware import Edge
 from server.redis_client import create_redis
 from server.rest import setup_rest
 from server.settings import Settings
@@ -94,12 +93,13 @@ async def sync_metrics_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     # ONE middleware: request id + log + metrics + rate limit + the error envelope.
-    app = web.Application(middlewares=[edge_middleware], client_max_size=MAX_REQUEST_BYTES)
+    edge = Edge()
+    app = web.Application(middlewares=[edge.middleware], client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(scheduler_ctx)
-    app.cleanup_ctx.append(rate_limiter_ctx)
+    app.cleanup_ctx.append(edge.start)  # after redis_ctx: it picks the rate limiter
     setup_sync(app)
     app.cleanup_ctx.append(sync_metrics_ctx)  # after setup_sync's context made the service
     setup_health_routes(app)

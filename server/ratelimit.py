@@ -16,17 +16,19 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from collections.abc import AsyncIterator, MutableMapping, Sequence
-from typing import NamedTuple, Protocol
+from collections.abc import MutableMapping, Sequence
+from math import ceil
+from time import monotonic
+from typing import NamedTuple, NoReturn, Protocol
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from multidict import istr
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from server import metrics
 from server.errors import RateLimited
-from server.keys import REDIS, SETTINGS
-from server.settings import IpNetwork
+from server.settings import IpNetwork, Settings
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +58,21 @@ class Decision(NamedTuple):  # a tuple: built on every request, so cheap to crea
 
     def headers(self) -> dict[str, str]:
         return {
-            "RateLimit-Limit": str(self.limit),
-            "RateLimit-Remaining": str(self.remaining),
-            "RateLimit-Reset": str(self.reset_s),
+            LIMIT_HEADER: str(self.limit),
+            REMAINING_HEADER: str(self.remaining),
+            RESET_HEADER: str(self.reset_s),
         }
 
     def add_headers(self, headers: MutableMapping[str, str]) -> None:
-        headers["RateLimit-Limit"] = str(self.limit)
-        headers["RateLimit-Remaining"] = str(self.remaining)
-        headers["RateLimit-Reset"] = str(self.reset_s)
+        headers[LIMIT_HEADER] = str(self.limit)
+        headers[REMAINING_HEADER] = str(self.remaining)
+        headers[RESET_HEADER] = str(self.reset_s)
+
+
+# istr: multidict keeps their case-folded form, so setting them on every response is cheap.
+LIMIT_HEADER = istr("RateLimit-Limit")
+REMAINING_HEADER = istr("RateLimit-Remaining")
+RESET_HEADER = istr("RateLimit-Reset")
 
 
 def _decide(limit: int, count: int, ttl_ms: int) -> Decision:
@@ -73,7 +81,18 @@ def _decide(limit: int, count: int, ttl_ms: int) -> Decision:
 
 
 class RateLimiter(Protocol):
+    def hit_now(self, client: str) -> Decision | None:
+        """The decision when it needs no I/O (the in-process limiter), else None."""
+
     async def hit(self, client: str) -> Decision: ...
+
+
+class _Window:
+    __slots__ = ("count", "ends_at")
+
+    def __init__(self, ends_at: float) -> None:
+        self.ends_at = ends_at  # time.monotonic() seconds
+        self.count = 0
 
 
 class MemoryRateLimiter:
@@ -82,29 +101,32 @@ class MemoryRateLimiter:
     def __init__(self, limit: int, window_ms: int = WINDOW_MS) -> None:
         self._limit = limit
         self._window_s = window_ms / 1000
-        self._windows: dict[str, tuple[float, int]] = {}
+        self._windows: dict[str, _Window] = {}  # updated in place on every hit
         self._next_sweep = 0.0
 
     async def hit(self, client: str) -> Decision:
         return self.hit_now(client)
 
     def hit_now(self, client: str) -> Decision:
-        """hit() without a coroutine: the edge middleware calls this on every request."""
-        now = time.monotonic()
-        self._sweep(now)
-        ends_at, count = self._windows.get(client, (0.0, 0))
-        if ends_at <= now:
-            ends_at, count = now + self._window_s, 0
-        count += 1
-        self._windows[client] = (ends_at, count)
-        return _decide(self._limit, count, int((ends_at - now) * 1000))
+        now = monotonic()
+        if now >= self._next_sweep:
+            self._sweep(now)
+        window = self._windows.get(client)
+        if window is None or window.ends_at <= now:
+            window = self._windows[client] = _Window(now + self._window_s)
+        window.count += 1
+        count, limit = window.count, self._limit
+        remaining = limit - count if count < limit else 0
+        # ceil(> 0) >= 1. tuple.__new__ skips the Python-level __new__ of a NamedTuple.
+        return _new_tuple(Decision, (count <= limit, limit, remaining, ceil(window.ends_at - now)))
 
     def _sweep(self, now: float) -> None:
         # Drop finished windows now and then, so memory stays bounded by active clients.
-        if now < self._next_sweep:
-            return
         self._next_sweep = now + self._window_s
-        self._windows = {k: v for k, v in self._windows.items() if v[0] > now}
+        self._windows = {k: v for k, v in self._windows.items() if v.ends_at > now}
+
+
+_new_tuple = tuple.__new__
 
 
 class RedisRateLimiter:
@@ -116,6 +138,9 @@ class RedisRateLimiter:
         self._script = redis.register_script(_LUA)
         self._last_warning = float("-inf")
         self._unlogged_failures = 0
+
+    def hit_now(self, client: str) -> None:
+        return None  # always a round trip to Redis
 
     async def hit(self, client: str) -> Decision:
         try:
@@ -184,36 +209,46 @@ def _is_trusted(
 
 # ------------------------------------------------------------------ per request
 
-RATE_LIMITER: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")
+
+class RateLimit:
+    """One app's rate limit: the limiter chosen at start-up and who counts as a client.
+    Called by the edge middleware for every request outside EXEMPT_PATHS; it adds the
+    decision's headers to the response. A refusal raises RateLimited, with every header."""
+
+    def __init__(self, limiter: RateLimiter, trusted_proxies: Sequence[IpNetwork]) -> None:
+        self._limiter = limiter
+        self._trusted = tuple(trusted_proxies)
+
+    def admit_now(self, request: web.Request) -> Decision | None:
+        """The decision when the limiter gives it without I/O, else None (then: admit)."""
+        decision = self._limiter.hit_now(self._client(request))
+        if decision is not None and not decision.allowed:
+            _refuse(decision)
+        return decision
+
+    async def admit(self, request: web.Request) -> Decision:
+        decision = await self._limiter.hit(self._client(request))
+        if not decision.allowed:
+            _refuse(decision)
+        return decision
+
+    def _client(self, request: web.Request) -> str:
+        if not self._trusted:  # the common case: nothing to parse
+            return request.remote or "unknown"
+        forwarded_for = request.headers.get(hdrs.X_FORWARDED_FOR)
+        return client_ip(request.remote, forwarded_for, self._trusted)
 
 
-async def rate_limiter_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx entry (after Redis is opened): choose the limiter for this app."""
-    app[RATE_LIMITER] = create_rate_limiter(app[REDIS], app[SETTINGS].rate_limit_per_minute)
-    yield
-
-
-async def admit(request: web.Request) -> Decision | None:
-    """Count the request against its client's limit (None: an exempt path). Raises
-    RateLimited, with every header, when the limit is exceeded (called by the edge
-    middleware, which adds the decision's headers to the response)."""
-    if request.path in EXEMPT_PATHS:
-        return None
-    app = request.app
-    client = client_ip(
-        request.remote, request.headers.get("X-Forwarded-For"), app[SETTINGS].trusted_proxies
+def _refuse(decision: Decision) -> NoReturn:
+    metrics.RATE_LIMIT_REJECTIONS.inc()
+    raise RateLimited(
+        f"rate limit of {decision.limit} requests per minute exceeded; "
+        f"retry in {decision.reset_s} s",
+        details={"limit": decision.limit, "retryAfter": decision.reset_s},
+        headers={**decision.headers(), "Retry-After": str(decision.reset_s)},
     )
-    limiter = app[RATE_LIMITER]
-    if type(limiter) is MemoryRateLimiter:
-        decision = limiter.hit_now(client)
-    else:
-        decision = await limiter.hit(client)
-    if not decision.allowed:
-        metrics.RATE_LIMIT_REJECTIONS.inc()
-        raise RateLimited(
-            f"rate limit of {decision.limit} requests per minute exceeded; "
-            f"retry in {decision.reset_s} s",
-            details={"limit": decision.limit, "retryAfter": decision.reset_s},
-            headers={**decision.headers(), "Retry-After": str(decision.reset_s)},
-        )
-    return decision
+
+
+def create_rate_limit(redis: Redis | None, settings: Settings) -> RateLimit:
+    limiter = create_rate_limiter(redis, settings.rate_limit_per_minute)
+    return RateLimit(limiter, settings.trusted_proxies)

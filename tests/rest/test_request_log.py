@@ -4,15 +4,18 @@ whether it goes through the fast path (our JSON handler alone) or through `loggi
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
 
-from server import logs
-from server.logs import JsonFormatter, JsonLineHandler, info_line, request_id_var
+from server import logs, request_log
+from server.logs import JsonFormatter, JsonLineHandler, json_text, now_iso, request_id_var
+from server.request_log import log_request
 from tests.rest.conftest import Client
 
 FIELDS = {"method", "path", "status", "duration_ms", "remote", "request_id"}
@@ -30,7 +33,7 @@ def json_sink() -> Iterator[io.StringIO]:
     root.setLevel(logging.INFO)
     logs._fast_handler = handler
     try:
-        assert logs._fast_sink(logging.getLogger("server.request")) is handler
+        assert logs.fast_json_sink(logging.getLogger("server.request")) is handler
         yield stream
     finally:
         handler.flush()
@@ -70,18 +73,44 @@ async def test_caplog_sees_the_line_too(client: Client, caplog: pytest.LogCaptur
     assert "duration_ms" in vars(record) and "remote" in vars(record)
 
 
-def test_fast_line_equals_the_formatter_line() -> None:
-    """Same keys, order and values (bar the time) as JsonFormatter gives a LogRecord."""
+def _formatter_line(
+    method: str, path: str, status: int, elapsed_ns: int, remote: str | None
+) -> dict[str, object]:
+    """What JsonFormatter writes for the record the logging path of log_request makes."""
     log = logging.getLogger("server.request")
-    fields = {"method": "GET", "path": '/a"b\\', "status": 200, "duration_ms": 1.5}
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(elapsed_ns / 1e6, 2),
+        "remote": remote,
+    }
+    record = log.makeRecord(
+        log.name, logging.INFO, "f", 1, "%s %s %s", (method, path, status), None, extra=fields
+    )
+    return orjson.loads(JsonFormatter().format(record))  # type: ignore[no-any-return]
+
+
+# (method, path, status, elapsed ns, remote): plain, every character JSON must escape,
+# non-ASCII, no peer address, a long duration (none of them a rounding tie).
+LINES = [
+    ("GET", "/v1/models", 200, 1_234_567, "127.0.0.1"),
+    ("POST", '/a"b\\c\n\t\x00\x1f\x7f', 404, 0, "::1"),
+    ("GET", "/v1/models/é/模型/🙂", 304, 99_994_999, None),
+    ("HEAD", "/", 500, 12_345_678_901, 'x"y'),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "elapsed_ns", "remote"), LINES)
+def test_fast_line_equals_the_formatter_line(
+    method: str, path: str, status: int, elapsed_ns: int, remote: str | None
+) -> None:
+    """Same keys, order and values (bar the time) as JsonFormatter gives the LogRecord."""
     token = request_id_var.set("rid-1")
     try:
+        expected = _formatter_line(method, path, status, elapsed_ns, remote)
         with json_sink() as sink:
-            info_line(log, "GET /a 200", fields)
-        record = log.makeRecord(
-            log.name, logging.INFO, "f", 1, "GET /a 200", (), None, extra=fields
-        )
-        expected = orjson.loads(JsonFormatter().format(record))
+            log_request(method, path, status, elapsed_ns, remote, "rid-1")
     finally:
         request_id_var.reset(token)
     (fast,) = lines(sink)
@@ -89,12 +118,39 @@ def test_fast_line_equals_the_formatter_line() -> None:
     assert {k: v for k, v in fast.items() if k != "time"} == {
         k: v for k, v in expected.items() if k != "time"
     }
+    assert isinstance(fast["duration_ms"], float)
     assert str(fast["time"]).endswith("+00:00")
+
+
+@pytest.mark.parametrize("value", ["plain", 'q"q', "b\\b", "nl\n", "\x00", "\x7f", "é模🙂"])
+def test_json_text_is_what_orjson_writes_between_the_quotes(value: str) -> None:
+    assert json_text(value) == orjson.dumps(value).decode()[1:-1]
+    assert json.loads(f'"{json_text(value)}"') == value
+
+
+def test_json_text_escapes_a_lone_surrogate_instead_of_failing() -> None:
+    value = "/\ud800/x"  # orjson refuses to encode it; a log line must still be written
+    assert json_text(value).isascii()
+    assert json.loads(f'"{json_text(value)}"') == value
+
+
+def test_pieces_cache_stays_bounded() -> None:
+    for n in range(request_log._PIECES_MAX + 10):
+        request_log._pieces("GET", f"/v1/models/m{n}", 200)
+    assert len(request_log._PIECES) <= request_log._PIECES_MAX
+
+
+def test_now_iso_has_the_shape_of_isoformat() -> None:
+    before = datetime.now(UTC)
+    stamp = datetime.fromisoformat(now_iso())
+    after = datetime.now(UTC)
+    assert before - timedelta(microseconds=1) <= stamp <= after + timedelta(microseconds=1)
+    assert len(now_iso()) == len(before.isoformat())
 
 
 async def test_ordinary_records_keep_their_order_after_pending_lines() -> None:
     with json_sink() as sink:
-        info_line(logging.getLogger("server.request"), "first", {})  # pending until loop turn
+        log_request("GET", "/first", 200, 1000, None, "r1")  # pending until the loop turns
         assert sink.getvalue() == ""
         logging.getLogger("server.other").warning("second")
-        assert [line["message"] for line in lines(sink)] == ["first", "second"]
+        assert [line["message"] for line in lines(sink)] == ["GET /first 200", "second"]
