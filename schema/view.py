@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
 CONTEXT_KEY = web.RequestKey("graphql_context", Context)
 VERSION_HEADER = "X-Catalog-Version"
+_HITS = metrics.CACHE_HITS.labels("graphql")
+_MISSES = metrics.CACHE_MISSES.labels("graphql")
 
 
 class _KnownGood:
@@ -159,10 +161,10 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
             return _with_version(web.Response(status=304, headers={"ETag": etag}), version)
         body = await cache.get(cache_key)
         if body is not None:
-            metrics.CACHE_HITS.labels(layer="graphql").inc()
+            _HITS.value += 1
             response = web.Response(body=body, content_type="application/json")
             return _tagged(request, response, version, etag, "hit")
-        metrics.CACHE_MISSES.labels(layer="graphql").inc()
+        _MISSES.value += 1
         return await self._execute(request, key)
 
     async def _request_key(self, request: web.Request) -> str | None:

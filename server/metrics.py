@@ -26,7 +26,7 @@ from sqlalchemy.pool import QueuePool
 
 from server.catalog.freshness import SUCCESS_STATUSES
 from server.keys import ENGINE, READ_ENGINE
-from server.request_stats import RequestStats
+from server.request_stats import HotCounter, RequestStats
 from server.tables import SOURCES, models, offerings
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,11 @@ HTTP_REQUESTS = RequestStats(
     _NS, buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 )
 REGISTRY.register(HTTP_REQUESTS)
-CACHE_HITS = Counter(
-    "cache_hits", "Response cache hits by layer", ["layer"], namespace=_NS, registry=REGISTRY
-)
-CACHE_MISSES = Counter(
-    "cache_misses", "Response cache misses by layer", ["layer"], namespace=_NS, registry=REGISTRY
-)
+# Bumped on every cached answer: plain tallies too (server.request_stats.HotCounter).
+CACHE_HITS = HotCounter(_NS, "cache_hits", "Response cache hits by layer", "layer")
+REGISTRY.register(CACHE_HITS)
+CACHE_MISSES = HotCounter(_NS, "cache_misses", "Response cache misses by layer", "layer")
+REGISTRY.register(CACHE_MISSES)
 CACHE_ERRORS = Counter(
     "cache_errors",
     "Cache operations that failed (served without cache)",
@@ -118,19 +117,18 @@ def observe_sync(trigger: str, status: str, seconds: float) -> None:
     SYNC_DURATION.labels(trigger=trigger, status=status).observe(seconds)
 
 
-def route_label(request: web.Request) -> str:
-    """The route template, never the raw path: ids must not explode label cardinality."""
-    resource = request.match_info.route.resource
-    if resource is None:
-        return "unmatched"
-    return resource.canonical
-
-
 def observe_request(request: web.Request, status: int, seconds: float) -> None:
     """Count one answered request (called by the edge middleware, which sees every
-    final status)."""
-    method = request.method if request.method in _METHODS else "OTHER"
-    HTTP_REQUESTS.observe(method, route_label(request), status, seconds)
+    final status). Labelled by route template, never the raw path: ids must not explode
+    label cardinality."""
+    method = request.method
+    resource = request.match_info.route.resource
+    HTTP_REQUESTS.observe(
+        method if method in _METHODS else "OTHER",
+        "unmatched" if resource is None else resource.canonical,
+        status,
+        seconds,
+    )
 
 
 # Clients choose the method string: anything unusual shares one label value.

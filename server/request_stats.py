@@ -1,13 +1,16 @@
-"""Per-request HTTP metrics kept in plain dicts and handed to Prometheus when it scrapes.
+"""Metrics updated on every request, kept in plain Python objects and handed to Prometheus
+when it scrapes.
 
-Every request updates one count and one latency histogram. Through prometheus_client's
-Counter and Histogram that took a lock and several checks per update, a measurable share of
-a cached /v1 answer. Here an update is a dict lookup, a bisect and two additions; the
-event loop is the only writer, and a scrape (also on the event loop) reads the totals and
-builds the same families a Counter and a Histogram would expose:
+Every request updates one count and one latency histogram, and a cached answer one cache
+counter. Through prometheus_client's Counter and Histogram each update took a lock and
+several checks, a measurable share of a cached /v1 answer. Here an update is a dict lookup,
+a bisect and two additions (RequestStats), or one addition (HotCounter); the event loop is
+the only writer, and a scrape (also on the event loop) reads the totals and builds the same
+families a Counter and a Histogram would expose (tested sample for sample):
 
     effect_models_http_requests_total{method, route, status}
     effect_models_http_request_duration_seconds_{bucket,sum,count}{route, status}
+    effect_models_cache_hits_total{layer}, effect_models_cache_misses_total{layer}
 """
 
 from __future__ import annotations
@@ -72,3 +75,32 @@ class RequestStats(Collector):
             total += count
             buckets.append((label, total))
         return buckets
+
+
+class Tally:
+    """One labelled sample of a HotCounter. The hot path adds to `value` directly: no lock
+    and no call (the event loop is the only writer)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class HotCounter(Collector):
+    """A counter with one label, exposed like prometheus_client's Counter (`<name>_total`)."""
+
+    def __init__(self, namespace: str, name: str, documentation: str, label: str) -> None:
+        self._name = f"{namespace}_{name}"
+        self._documentation = documentation
+        self._label = label
+        self._tallies: dict[str, Tally] = {}
+
+    def labels(self, value: str) -> Tally:
+        return self._tallies.setdefault(value, Tally())
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(self._name, self._documentation, labels=[self._label])
+        for value, tally in list(self._tallies.items()):
+            family.add_metric([value], tally.value)
+        yield family

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from multidict import CIMultiDict, istr
 
 from server import metrics
 from server.cache import ResponseCache
@@ -27,7 +28,7 @@ GZIP_MIN_BYTES = 1024
 LOCAL_ENTRIES = 256
 LOCAL_BYTES = 64 * 1024 * 1024
 CACHE_CONTROL = "public, max-age=60"
-VERSION_HEADER = "X-Catalog-Version"
+VERSION_HEADER = istr("X-Catalog-Version")
 
 
 @dataclass(frozen=True)
@@ -42,19 +43,30 @@ class CachedBody:
         return len(self.body) + len(self.gzipped or b"")
 
     @cached_property
-    def headers(self) -> dict[str, str]:
-        """Response headers, built once per entry (aiohttp copies them per response)."""
-        return {
-            "ETag": self.etag,
-            "Cache-Control": CACHE_CONTROL,
-            "Vary": "Accept-Encoding",
-            VERSION_HEADER: str(self.version),
-            "Content-Type": "application/json",
-        }
+    def headers(self) -> CIMultiDict[str]:
+        """Response headers, built once per entry: aiohttp copies them for each response,
+        and copying a CIMultiDict is cheaper than building one from a dict."""
+        return CIMultiDict(
+            {
+                hdrs.ETAG: self.etag,
+                hdrs.CACHE_CONTROL: CACHE_CONTROL,
+                hdrs.VARY: hdrs.ACCEPT_ENCODING,
+                VERSION_HEADER: str(self.version),
+                hdrs.CONTENT_TYPE: "application/json",
+            }
+        )
 
     @cached_property
-    def gzip_headers(self) -> dict[str, str]:
-        return {**self.headers, "Content-Encoding": "gzip"}
+    def gzip_headers(self) -> CIMultiDict[str]:
+        headers = self.headers.copy()
+        headers[hdrs.CONTENT_ENCODING] = "gzip"
+        return headers
+
+    @cached_property
+    def not_modified_headers(self) -> CIMultiDict[str]:
+        headers = self.headers.copy()
+        del headers[hdrs.CONTENT_TYPE]
+        return headers
 
     def encode(self) -> bytes:
         gz = self.gzipped or b""
@@ -83,17 +95,20 @@ class CachedBody:
 Builder = Callable[[], Awaitable[tuple[int, bytes]]]  # -> (version read with the data, body)
 
 
+LocalKey = tuple[int, str]  # (catalog version, key)
+
+
 class LocalBodies:
     """A small LRU of decoded entries with expiry: the hot path does no decoding or copying.
     Bounded by entry count and by bytes (full-catalog bodies are over 1 MB each)."""
 
     def __init__(self, max_entries: int = LOCAL_ENTRIES, max_bytes: int = LOCAL_BYTES) -> None:
-        self._entries: OrderedDict[str, tuple[float, CachedBody]] = OrderedDict()
+        self._entries: OrderedDict[LocalKey, tuple[float, CachedBody]] = OrderedDict()
         self._max_entries = max_entries
         self._max_bytes = max_bytes
         self._bytes = 0
 
-    def get(self, key: str) -> CachedBody | None:
+    def get(self, key: LocalKey) -> CachedBody | None:
         found = self._entries.get(key)
         if found is None:
             return None
@@ -103,7 +118,7 @@ class LocalBodies:
         self._entries.move_to_end(key)
         return found[1]
 
-    def set(self, key: str, entry: CachedBody, ttl_s: float) -> None:
+    def set(self, key: LocalKey, entry: CachedBody, ttl_s: float) -> None:
         self._drop(key)
         self._entries[key] = (time.monotonic() + ttl_s, entry)
         self._bytes += entry.size
@@ -112,7 +127,7 @@ class LocalBodies:
         ):
             self._drop(next(iter(self._entries)))
 
-    def _drop(self, key: str) -> None:
+    def _drop(self, key: LocalKey) -> None:
         found = self._entries.pop(key, None)
         if found is not None:
             self._bytes -= found[1].size
@@ -120,46 +135,77 @@ class LocalBodies:
 
 # The local copy is short-lived so memory follows what is hot now.
 _LOCAL_TTL_S = 300
-_LOCAL_HITS = metrics.CACHE_HITS.labels(layer="rest_local")
-_SHARED_HITS = metrics.CACHE_HITS.labels(layer="rest_shared")
-_MISSES = metrics.CACHE_MISSES.labels(layer="rest")
+# HotCounter tallies: the hot path adds to .value (server.request_stats).
+_LOCAL_HITS = metrics.CACHE_HITS.labels("rest_local")
+_SHARED_HITS = metrics.CACHE_HITS.labels("rest_shared")
+_MISSES = metrics.CACHE_MISSES.labels("rest")
+
+
+class KnowsVersion(Protocol):
+    current: int  # < 0 until first read
+
+    async def get(self) -> int: ...
 
 
 class BodyCache:
-    """In-process LRU in front of the shared cache; both keyed by version-bearing keys."""
+    """Cached response bodies of one app: an in-process LRU in front of the shared cache,
+    both keyed by (catalog version, key), so a finished sync makes every older entry
+    unreachable on all replicas at once and no copy can be older than its version."""
 
-    def __init__(self, shared: ResponseCache, shared_is_local: bool) -> None:
+    def __init__(
+        self, shared: ResponseCache, shared_is_local: bool, versions: KnowsVersion
+    ) -> None:
         self._local = LocalBodies()
         # Without Redis the shared cache would be a second in-process copy: skip it.
         self._shared = None if shared_is_local else shared
+        self._versions = versions
 
-    def local(self, key: str) -> CachedBody | None:
-        """The in-process copy, without a coroutine: the hot path of every cached answer."""
-        entry = self._local.get(key)
+    def hit(self, request: web.Request, key: str) -> web.Response | None:
+        """The answer from this process's copy for the current version, else None. Awaits
+        nothing: this is the whole of a cached answer's work in the handler."""
+        version = self._versions.current
+        entry = self._local.get((version, key)) if version >= 0 else None
+        if entry is None:
+            return None
+        _LOCAL_HITS.value += 1
+        return respond(request, entry)
+
+    async def answer(
+        self, request: web.Request, key: str, ttl_s: int, build: Builder
+    ) -> web.Response:
+        """hit(), else the shared copy (kept locally from then on), else build the body once
+        (stored under the version it was read with) and answer with it."""
+        version = await self._versions.get()
+        entry = self._local.get((version, key))
         if entry is not None:
-            _LOCAL_HITS.inc()
+            _LOCAL_HITS.value += 1
+        else:
+            entry = await self._shared_entry(version, key)
+        if entry is None:
+            _MISSES.value += 1
+            version, body = await build()
+            entry = CachedBody.build(version, body)
+            await self._put(version, key, entry, ttl_s)
+        return respond(request, entry)
+
+    async def _shared_entry(self, version: int, key: str) -> CachedBody | None:
+        if self._shared is None:
+            return None
+        raw = await self._shared.get(f"v{version}:{key}")
+        entry = CachedBody.decode(raw) if raw is not None else None
+        if entry is not None:
+            _SHARED_HITS.value += 1
+            self._local.set((version, key), entry, _LOCAL_TTL_S)
         return entry
 
-    async def shared(self, key: str) -> CachedBody | None:
-        """After a local miss: the shared copy (kept locally from then on), else a miss."""
+    async def _put(self, version: int, key: str, entry: CachedBody, ttl_s: int) -> None:
+        self._local.set((version, key), entry, min(ttl_s, _LOCAL_TTL_S))
         if self._shared is not None:
-            raw = await self._shared.get(key)
-            entry = CachedBody.decode(raw) if raw is not None else None
-            if entry is not None:
-                _SHARED_HITS.inc()
-                self._local.set(key, entry, _LOCAL_TTL_S)
-                return entry
-        _MISSES.inc()
-        return None
-
-    async def put(self, key: str, entry: CachedBody, ttl_s: int) -> None:
-        self._local.set(key, entry, min(ttl_s, _LOCAL_TTL_S))
-        if self._shared is not None:
-            await self._shared.set(key, entry.encode(), ttl_s)
+            await self._shared.set(f"v{version}:{key}", entry.encode(), ttl_s)
 
 
-def accepts_gzip(request: web.Request) -> bool:
-    for item in request.headers.get("Accept-Encoding", "").split(","):
+def accepts_gzip(accept_encoding: str) -> bool:
+    for item in accept_encoding.split(","):
         coding, _, params = item.strip().partition(";")
         if coding.strip().lower() in ("gzip", "*"):
             q = params.strip().lower()
@@ -174,9 +220,7 @@ def _zero(q: str) -> bool:
         return False
 
 
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
+def etag_matches(if_none_match: str, etag: str) -> bool:
     wanted = etag.strip('"')
     for candidate in if_none_match.split(","):
         tag = candidate.strip()
@@ -190,37 +234,12 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def respond(request: web.Request, entry: CachedBody) -> web.Response:
-    if etag_matches(request.headers.get("If-None-Match"), entry.etag):
-        headers = {k: v for k, v in entry.headers.items() if k != "Content-Type"}
-        return web.Response(status=304, headers=headers)
-    if entry.gzipped is not None and accepts_gzip(request):
-        return web.Response(body=entry.gzipped, headers=entry.gzip_headers)
+    headers = request.headers
+    if_none_match = headers.get(hdrs.IF_NONE_MATCH)
+    if if_none_match and etag_matches(if_none_match, entry.etag):
+        return web.Response(status=304, headers=entry.not_modified_headers)
+    if entry.gzipped is not None:
+        accept_encoding = headers.get(hdrs.ACCEPT_ENCODING)
+        if accept_encoding and accepts_gzip(accept_encoding):
+            return web.Response(body=entry.gzipped, headers=entry.gzip_headers)
     return web.Response(body=entry.body, headers=entry.headers)
-
-
-class KnowsVersion(Protocol):
-    current: int  # < 0 until first read
-
-    async def get(self) -> int: ...
-
-
-async def serve_cached(
-    request: web.Request,
-    cache: BodyCache,
-    catalog_version: KnowsVersion,
-    key: str,
-    ttl_s: int,
-    build: Builder,
-) -> web.Response:
-    """Answer from the cache entry for (the current catalog version, key), building it on a
-    miss. A local hit awaits nothing."""
-    version = catalog_version.current
-    if version < 0:
-        version = await catalog_version.get()
-    versioned_key = f"v{version}:{key}"
-    entry = cache.local(versioned_key) or await cache.shared(versioned_key)
-    if entry is None:
-        version, body = await build()
-        entry = CachedBody.build(version, body)
-        await cache.put(f"v{version}:{key}", entry, ttl_s)
-    return respond(request, entry)

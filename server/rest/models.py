@@ -15,10 +15,9 @@ from server.catalog.models import list_models, models_by_ids
 from server.catalog.related import offerings_by_model_ids
 from server.errors import NotFound
 from server.rest import params
-from server.rest.cached import serve_cached
 from server.rest.envelope import envelope
 from server.rest.legacy import legacy_model
-from server.rest.state import BODY_CACHE, REST_CATALOG_VERSION, read_snapshot
+from server.rest.state import BODY_CACHE, read_snapshot
 from server.storable_text import NUL
 from server.tables import ENTITY_STATUSES, SOURCES
 
@@ -133,20 +132,21 @@ def parsed_list_request(request: web.Request) -> ListRequest:
 
 async def list_models_handler(request: web.Request) -> web.Response:
     parsed = parsed_list_request(request)
-    flt, sort, limit, offset = parsed.flt, parsed.sort, parsed.limit, parsed.offset
-    everything = parsed.everything
+    cache = request.app[BODY_CACHE]
+    response = cache.hit(request, parsed.cache_key)
+    if response is not None:
+        return response
 
     async def build() -> tuple[int, bytes]:
         async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
-            return await _legacy_page(conn, flt, sort, limit, offset)
+            return await _legacy_page(conn, parsed.flt, parsed.sort, parsed.limit, parsed.offset)
 
         version, (records, total) = await read_snapshot(request.app, work)
-        shown_limit = total if everything else limit
-        meta = {"total": total, "limit": shown_limit, "offset": offset}
+        shown_limit = total if parsed.everything else parsed.limit
+        meta = {"total": total, "limit": shown_limit, "offset": parsed.offset}
         return version, envelope(records, meta)
 
-    watch, cache = request.app[REST_CATALOG_VERSION], request.app[BODY_CACHE]
-    return await serve_cached(request, cache, watch, parsed.cache_key, LIST_TTL_S, build)
+    return await cache.answer(request, parsed.cache_key, LIST_TTL_S, build)
 
 
 async def get_model_handler(request: web.Request) -> web.Response:
@@ -155,6 +155,11 @@ async def get_model_handler(request: web.Request) -> web.Response:
     # PostgreSQL text cannot hold NUL, so no stored id has one (and querying it would fail).
     if not model_id or len(model_id) > params.MAX_TEXT_LENGTH or NUL in model_id:
         raise NotFound(f"no model with id {model_id[:100]!r}", details={"id": model_id[:100]})
+    key = _cache_key("model", model_id)
+    cache = request.app[BODY_CACHE]
+    response = cache.hit(request, key)
+    if response is not None:
+        return response
 
     async def build() -> tuple[int, bytes]:
         async def work(conn: AsyncConnection) -> dict[str, Any] | None:
@@ -170,6 +175,4 @@ async def get_model_handler(request: web.Request) -> web.Response:
             raise NotFound(f"no model with id {model_id!r}", details={"id": model_id})
         return version, envelope(record)
 
-    watch, cache = request.app[REST_CATALOG_VERSION], request.app[BODY_CACHE]
-    key = _cache_key("model", model_id)
-    return await serve_cached(request, cache, watch, key, MODEL_TTL_S, build)
+    return await cache.answer(request, key, MODEL_TTL_S, build)

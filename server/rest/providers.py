@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.providers import ProviderFilter, ProviderSortField, list_providers
 from server.catalog.rows import Row
-from server.rest.cached import serve_cached
 from server.rest.envelope import envelope
-from server.rest.state import BODY_CACHE, REST_CATALOG_VERSION, read_snapshot
+from server.rest.state import BODY_CACHE, read_snapshot
 
 PROVIDERS_TTL_S = 3600
+CACHE_KEY = "providers"
 # Every provider fits in one response (models.dev lists ~150).
 MAX_PROVIDERS = 10_000
 
@@ -34,6 +34,11 @@ def provider_record(row: Row) -> dict[str, Any]:
 
 
 async def list_providers_handler(request: web.Request) -> web.Response:
+    cache = request.app[BODY_CACHE]
+    response = cache.hit(request, CACHE_KEY)
+    if response is not None:
+        return response
+
     async def build() -> tuple[int, bytes]:
         async def work(conn: AsyncConnection) -> list[dict[str, Any]]:
             page = await list_providers(
@@ -44,5 +49,4 @@ async def list_providers_handler(request: web.Request) -> web.Response:
         version, records = await read_snapshot(request.app, work)
         return version, envelope(records, {"total": len(records)})
 
-    watch, cache = request.app[REST_CATALOG_VERSION], request.app[BODY_CACHE]
-    return await serve_cached(request, cache, watch, "providers", PROVIDERS_TTL_S, build)
+    return await cache.answer(request, CACHE_KEY, PROVIDERS_TTL_S, build)

@@ -76,9 +76,9 @@ def _count_cache_error(operation: str) -> None:
 
 async def rest_state_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = app[REDIS]
-    app[BODY_CACHE] = BodyCache(create_cache(redis, _count_cache_error), redis is None)
     watch = VersionWatch(app[READ_ENGINE])
     app[REST_CATALOG_VERSION] = watch
+    app[BODY_CACHE] = BodyCache(create_cache(redis, _count_cache_error), redis is None, watch)
     sync_service = app.get(SYNC_SERVICE)
     if sync_service is not None:
 
