@@ -1,9 +1,13 @@
 """CORS for every route (aiohttp-cors), called LAST in create_app so it sees all routes.
 
-aiohttp-cors inspects the matched route on EVERY response before it looks at the Origin
-header; that inspection cost more than the rest of a cached /v1 answer. Its response hook
-is therefore wrapped to return at once when there is no Origin header (the CORS spec's
-first step, 6.1.1, so nothing changes for anyone), and browsers pay for it alone.
+aiohttp-cors answers preflight requests with OPTIONS routes of its own, and adds the CORS
+headers of other responses in an `on_response_prepare` hook. A signal runs for EVERY
+response, and the hook inspects the matched route before it looks at the Origin header: a
+measurable share of a cached /v1 answer. So the hook is taken off the signal and called by
+the edge middleware (server.middleware) only for requests that carry an Origin header (the
+CORS spec's first step, 6.1.1: without one there is nothing to do). Only a response the
+handler prepared itself misses them: here that is the GraphQL websocket, and CORS does not
+apply to websockets (Strawberry's HTTP streaming transports, multipart and SSE, are off).
 
 Origins come from CORS_ORIGINS (default `*`). Credentials are never allowed: the API has no
 cookies, and the admin token travels in a header the caller sets explicitly. Preflight
@@ -45,7 +49,7 @@ def setup_cors(app: web.Application) -> None:
     )
     hooks_before = list(app.on_response_prepare)
     cors = aiohttp_cors.setup(app, defaults=dict.fromkeys(app[SETTINGS].cors_origins, options))
-    _skip_hooks_without_origin(app, hooks_before)
+    app[CORS_RESPONSE_HOOK] = _take_response_hook(app, hooks_before)
     for resource in list(app.router.resources()):
         if _has_own_options_handler(resource):
             continue
@@ -57,22 +61,16 @@ def setup_cors(app: web.Application) -> None:
 
 
 ResponseHook = Callable[[web.Request, web.StreamResponse], Awaitable[object]]
+CORS_RESPONSE_HOOK: web.AppKey[ResponseHook] = web.AppKey("cors_response_hook")
 
 
-def _skip_hooks_without_origin(app: web.Application, hooks_before: list[ResponseHook]) -> None:
-    """Wrap the response hooks aiohttp-cors just added so they run only for CORS requests."""
-    hooks = app.on_response_prepare
-    for index, hook in enumerate(hooks):
-        if hook not in hooks_before:
-            hooks[index] = _only_with_origin(hook)
-
-
-def _only_with_origin(hook: ResponseHook) -> ResponseHook:
-    async def run_for_cors_requests(request: web.Request, response: web.StreamResponse) -> None:
-        if hdrs.ORIGIN in request.headers:
-            await hook(request, response)
-
-    return run_for_cors_requests
+def _take_response_hook(app: web.Application, hooks_before: list[ResponseHook]) -> ResponseHook:
+    """Remove the response hook aiohttp-cors just added to on_response_prepare; return it."""
+    added = [hook for hook in app.on_response_prepare if hook not in hooks_before]
+    if len(added) != 1:
+        raise RuntimeError(f"expected aiohttp-cors to add one response hook, found {added}")
+    app.on_response_prepare.remove(added[0])
+    return added[0]
 
 
 def _has_own_options_handler(resource: web.AbstractResource) -> bool:

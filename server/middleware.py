@@ -29,10 +29,11 @@ from urllib.parse import unquote_to_bytes
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import orjson
 import sqlalchemy.exc
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
 from server import metrics
+from server.cors import CORS_RESPONSE_HOOK, ResponseHook
 from server.database import DatabaseUnavailable
 from server.errors import ApiError, ValidationError
 from server.health import utc_now_iso
@@ -167,10 +168,12 @@ class Edge:
 
     def __init__(self) -> None:
         self._rate_limit: RateLimit | None = None
+        self._cors: ResponseHook | None = None
 
     async def start(self, app: web.Application) -> AsyncIterator[None]:
         """cleanup_ctx entry, after Redis is opened: choose the rate limiter."""
         self._rate_limit = create_rate_limit(app[REDIS], app[SETTINGS])
+        self._cors = app.get(CORS_RESPONSE_HOOK)  # set by setup_cors in create_app
         yield
 
     @web.middleware
@@ -194,6 +197,8 @@ class Edge:
                     if decision is not None:
                         decision.add_headers(exc.headers)
                     exc.headers[REQUEST_ID_HEADER] = request_id
+                    if self._cors is not None and hdrs.ORIGIN in request.headers:
+                        await self._cors(request, exc)
                     raise
                 response = _http_exception_response(exc)
             except ApiError as exc:
@@ -206,6 +211,8 @@ class Edge:
                 if decision is not None:
                     decision.add_headers(response.headers)
                 response.headers[REQUEST_ID_HEADER] = request_id
+                if self._cors is not None and hdrs.ORIGIN in request.headers:
+                    await self._cors(request, response)  # browsers only (server.cors)
             status = response.status
             return response
         finally:

@@ -50,6 +50,17 @@ async def test_simple_request_gets_cors_and_exposed_headers(
     assert not [name for name in plain.headers if name.lower().startswith("access-control-")]
 
 
+@pytest.mark.parametrize(("path", "status"), [("/v1/models?limit=0", 400), ("/v1/models/a/b", 404)])
+async def test_error_responses_carry_cors_headers_too(
+    client: Client, seeded: SeedInfo, path: str, status: int
+) -> None:
+    """A browser script can only read an error it is allowed to see."""
+    resp = await client.get(path, headers={"Origin": ORIGIN})
+    assert resp.status == status
+    assert resp.headers["Access-Control-Allow-Origin"] in ("*", ORIGIN)
+    assert "X-Request-ID" in resp.headers["Access-Control-Expose-Headers"]
+
+
 async def test_only_configured_origins_are_allowed(
     make_client: MakeClient, settings: Settings
 ) -> None:
