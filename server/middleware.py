@@ -21,24 +21,25 @@ request). In order, it
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator
+from time import perf_counter_ns
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import orjson
 import sqlalchemy.exc
-from aiohttp import hdrs, web
+from aiohttp import web
+from aiohttp.hdrs import ORIGIN
 from aiohttp.typedefs import Handler
 
-from server import metrics
 from server.cors import CORS_RESPONSE_HOOK, ResponseHook
 from server.database import DatabaseUnavailable
 from server.errors import ApiError, ValidationError
 from server.health import utc_now_iso
 from server.keys import REDIS, SETTINGS
 from server.logs import request_id_var
+from server.metrics import observe_request
 from server.ratelimit import EXEMPT_PATHS, Decision, RateLimit, create_rate_limit
 from server.request_log import REQUEST_ID_HEADER, log_request, request_id_for
 
@@ -179,7 +180,7 @@ class Edge:
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         # One coroutine for all of it: every layer or helper coroutine costs per request.
-        started = time.perf_counter_ns()
+        started = perf_counter_ns()
         request_id = request_id_for(request)
         token = request_id_var.set(request_id)
         status = CLIENT_GONE
@@ -197,7 +198,7 @@ class Edge:
                     if decision is not None:
                         decision.add_headers(exc.headers)
                     exc.headers[REQUEST_ID_HEADER] = request_id
-                    if self._cors is not None and hdrs.ORIGIN in request.headers:
+                    if self._cors is not None and ORIGIN in request.headers:
                         await self._cors(request, exc)
                     raise
                 response = _http_exception_response(exc)
@@ -208,16 +209,17 @@ class Edge:
             except Exception as exc:  # not CancelledError: the client left, nothing to answer
                 response = _unexpected(request, exc, request_id)
             if not response.prepared:  # a websocket or stream has sent its headers
+                headers = response.headers
                 if decision is not None:
-                    decision.add_headers(response.headers)
-                response.headers[REQUEST_ID_HEADER] = request_id
-                if self._cors is not None and hdrs.ORIGIN in request.headers:
+                    decision.add_headers(headers)
+                headers[REQUEST_ID_HEADER] = request_id
+                if self._cors is not None and ORIGIN in request.headers:
                     await self._cors(request, response)  # browsers only (server.cors)
             status = response.status
             return response
         finally:
-            elapsed_ns = time.perf_counter_ns() - started
-            metrics.observe_request(request, status, elapsed_ns / 1e9)
+            elapsed_ns = perf_counter_ns() - started
+            observe_request(request, status, elapsed_ns / 1e9)
             log_request(
                 request.method, request.path, status, elapsed_ns, request.remote, request_id
             )

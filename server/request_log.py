@@ -54,11 +54,13 @@ def log_request(
     # request, and a dict plus orjson cost several times as much. request_id holds only
     # [A-Za-z0-9._:-] (generated or validated), so it needs no escaping.
     head, middle = _pieces(method, path, status)
+    tail = _TAILS.get(remote)
+    if tail is None:
+        tail = _tail(remote)
     hundredths = (elapsed_ns + 5_000) // 10_000  # of a millisecond, rounded
-    address = "null" if remote is None else f'"{json_text(remote)}"'
     sink.add_line(
         f'{{"time":"{now_iso()}"{head}{request_id}{middle}'
-        f'{hundredths // 100}.{_DIGITS2[hundredths % 100]},"remote":{address}}}'
+        f"{hundredths // 100}.{_DIGITS2[hundredths % 100]}{tail}"
     )
 
 
@@ -66,6 +68,18 @@ _DIGITS2 = [f"{n:02d}" for n in range(100)]
 # (method, path, status) -> the JSON around the request id; bounded, since paths hold ids.
 _PIECES: dict[tuple[str, str, int], tuple[str, str]] = {}
 _PIECES_MAX = 4096
+
+
+# remote address -> the end of the line; bounded like _PIECES.
+_TAILS: dict[str | None, str] = {}
+
+
+def _tail(remote: str | None) -> str:
+    tail = ',"remote":null}' if remote is None else f',"remote":"{json_text(remote)}"}}'
+    if len(_TAILS) >= _PIECES_MAX:
+        _TAILS.clear()
+    _TAILS[remote] = tail
+    return tail
 
 
 def _pieces(method: str, path: str, status: int) -> tuple[str, str]:

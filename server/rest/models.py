@@ -120,7 +120,7 @@ _PARSED_MAX = 1024
 
 
 def parsed_list_request(request: web.Request) -> ListRequest:
-    raw = request.query_string
+    raw = request.rel_url.raw_query_string  # as sent: decoding it would cost every request
     found = _PARSED.get(raw)
     if found is None:
         found = parse_list_request(request.query)
