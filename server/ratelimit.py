@@ -1,8 +1,11 @@
 """Per-client-IP rate limiting (DESIGN §6): RATE_LIMIT_PER_MINUTE requests per minute.
 
 A fixed one-minute window per IP, counted atomically in Redis by one Lua script (INCR and
-expiry in a single round trip, so every replica shares the count). Without Redis an
-in-process counter does the same for a single replica. When Redis errors the request is let
+expiry in a single round trip, so every replica shares the count). The requests that ask
+in the same event-loop turn share that round trip: the script counts each of their keys in
+order, exactly as separate calls would, so a busy replica pays one Redis call per turn
+instead of one per request. Without Redis an in-process counter does the same for a single
+replica. When Redis errors the request is let
 through (fail open): a broken Redis must not take the API down. Each fail-open is counted
 (`effect_models_rate_limit_fail_open_total`) and logged at warning level, at most once per
 LOG_EVERY_S so an outage does not flood the log.
@@ -13,6 +16,7 @@ Every response carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-R
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import time
@@ -37,17 +41,25 @@ KEY_PREFIX = "em:rl:"
 EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
 LOG_EVERY_S = 10.0
 
-# KEYS[1] = counter key, ARGV[1] = window in ms. Returns {count, ms until reset}.
-# The expiry is set on the first hit of a window; a key that somehow lost its TTL gets one.
+# KEYS = one counter key per request (repeats allowed), ARGV[1] = window in ms. Returns
+# {count, ms until reset} for each key in order, flattened. The expiry is set on the first
+# hit of a window; a key that somehow lost its TTL gets one.
 _LUA = """
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+local out = {}
+for i = 1, #KEYS do
+  local count = redis.call('INCR', KEYS[i])
+  local ttl = redis.call('PTTL', KEYS[i])
+  if ttl < 0 then
+    redis.call('PEXPIRE', KEYS[i], ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  out[2 * i - 1] = count
+  out[2 * i] = ttl
 end
-return {count, ttl}
+return out
 """
+# Requests counted by one script call at most (a turn with more sends several).
+MAX_BATCH = 256
 
 
 class Decision(NamedTuple):  # a tuple: built on every request, so cheap to create
@@ -57,22 +69,25 @@ class Decision(NamedTuple):  # a tuple: built on every request, so cheap to crea
     reset_s: int  # seconds until the window resets
 
     def headers(self) -> dict[str, str]:
-        return {
-            LIMIT_HEADER: str(self.limit),
-            REMAINING_HEADER: str(self.remaining),
-            RESET_HEADER: str(self.reset_s),
-        }
+        headers: dict[str, str] = {}
+        self.add_headers(headers)
+        return headers
 
     def add_headers(self, headers: MutableMapping[str, str]) -> None:
-        headers[LIMIT_HEADER] = str(self.limit)
-        headers[REMAINING_HEADER] = str(self.remaining)
-        headers[RESET_HEADER] = str(self.reset_s)
+        # Every response carries these three: small numbers come from a table, not str().
+        limit, remaining, reset_s = self.limit, self.remaining, self.reset_s
+        headers[LIMIT_HEADER] = _TEXT[limit] if limit < _TEXT_SIZE else str(limit)
+        headers[REMAINING_HEADER] = _TEXT[remaining] if remaining < _TEXT_SIZE else str(remaining)
+        headers[RESET_HEADER] = _TEXT[reset_s] if reset_s < _TEXT_SIZE else str(reset_s)
 
 
 # istr: multidict keeps their case-folded form, so setting them on every response is cheap.
 LIMIT_HEADER = istr("RateLimit-Limit")
 REMAINING_HEADER = istr("RateLimit-Remaining")
 RESET_HEADER = istr("RateLimit-Reset")
+# "0" … "4095": covers the default limit (2000), its remaining counts and every reset.
+_TEXT_SIZE = 4096
+_TEXT = [str(n) for n in range(_TEXT_SIZE)]
 
 
 def _decide(limit: int, count: int, ttl_ms: int) -> Decision:
@@ -130,7 +145,12 @@ _new_tuple = tuple.__new__
 
 
 class RedisRateLimiter:
-    """The shared limiter; fails open (allows, counts, warns) when Redis errors."""
+    """The shared limiter; fails open (allows, counts, warns) when Redis errors.
+
+    hit() queues the client and waits. One sender task makes the script calls, one at a
+    time, each for every hit queued so far (at most MAX_BATCH): the hits that arrive while
+    a call is out ride on the next one, so the busier the replica, the fewer calls per hit.
+    """
 
     def __init__(self, redis: Redis, limit: int, window_ms: int = WINDOW_MS) -> None:
         self._limit = limit
@@ -138,16 +158,56 @@ class RedisRateLimiter:
         self._script = redis.register_script(_LUA)
         self._last_warning = float("-inf")
         self._unlogged_failures = 0
+        self._queued: list[tuple[str, asyncio.Future[Decision]]] = []
+        self._sender: asyncio.Task[None] | None = None
 
     def hit_now(self, client: str) -> None:
         return None  # always a round trip to Redis
 
     async def hit(self, client: str) -> Decision:
+        decided: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
+        self._queued.append((client, decided))
+        if self._sender is None:  # it starts after this loop turn: this turn's hits join
+            self._sender = asyncio.ensure_future(self._send_queued())
+        return await decided
+
+    async def _send_queued(self) -> None:
         try:
-            count, ttl_ms = await self._script(keys=[KEY_PREFIX + client], args=[self._window_ms])
+            while self._queued:
+                batch = self._queued[:MAX_BATCH]
+                del self._queued[:MAX_BATCH]
+                await self._count(batch)
+        finally:
+            self._sender = None
+
+    async def _count(self, batch: list[tuple[str, asyncio.Future[Decision]]]) -> None:
+        waiting = [decided for _, decided in batch]
+        try:
+            decisions = await self._decisions([client for client, _ in batch])
+        except asyncio.CancelledError:  # shutting down: so are the requests waiting
+            for decided in waiting:
+                decided.cancel()
+            raise
+        except Exception as exc:  # not a Redis failure: each request answers it (a 500)
+            for decided in waiting:
+                if not decided.done():
+                    decided.set_exception(exc)
+            return
+        for decided, decision in zip(waiting, decisions, strict=True):
+            if not decided.done():  # its request may have been cancelled meanwhile
+                decided.set_result(decision)
+
+    async def _decisions(self, clients: list[str]) -> list[Decision]:
+        keys = [KEY_PREFIX + client for client in clients]
+        try:
+            counted = await self._script(keys=keys, args=[self._window_ms])
         except (RedisError, OSError, TimeoutError) as exc:
-            return self._fail_open(exc)
-        return _decide(self._limit, int(count), int(ttl_ms))
+            return [self._fail_open(exc) for _ in clients]
+        limit = self._limit
+        return [
+            _decide(limit, int(counted[2 * i]), int(counted[2 * i + 1]))
+            for i in range(len(clients))
+        ]
 
     def _fail_open(self, exc: BaseException) -> Decision:
         metrics.RATE_LIMIT_FAIL_OPEN.inc()

@@ -14,7 +14,7 @@ import pytest
 from redis.asyncio import Redis
 
 from server import metrics
-from server.ratelimit import client_ip
+from server.ratelimit import MAX_BATCH, Decision, RedisRateLimiter, client_ip
 from server.settings import Settings
 from tests.rest.conftest import Client, MakeClient
 
@@ -92,6 +92,68 @@ async def test_the_limit_holds_across_two_app_instances(
     assert await _exhaust(first, {}, 3) == [200, 200, 200]
     assert await _exhaust(second, {}, 3) == [200, 200, 429]
     assert await _exhaust(first, {}, 1) == [429]
+
+
+async def _script_calls(redis: Redis) -> int:
+    """How many EVALSHA/EVAL calls this Redis has answered (INFO commandstats)."""
+    stats = await redis.info("commandstats")
+    return sum(
+        int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in ("evalsha", "eval")
+    )
+
+
+async def test_hits_in_one_loop_turn_share_one_redis_call_and_count_exactly(
+    redis_client: Redis,
+) -> None:
+    limiter = RedisRateLimiter(redis_client, limit=5)
+    await limiter.hit("warm-up")  # loads the script
+    before = await _script_calls(redis_client)
+    clients = ["203.0.113.1"] * 7 + ["203.0.113.2"] * 2
+    decisions = await asyncio.gather(*(limiter.hit(client) for client in clients))
+    assert await _script_calls(redis_client) == before + 1
+    first, second = decisions[:7], decisions[7:]
+    assert [d.remaining for d in first] == [4, 3, 2, 1, 0, 0, 0]  # in the order they asked
+    assert [d.allowed for d in first] == [True] * 5 + [False] * 2
+    assert [(d.allowed, d.remaining) for d in second] == [(True, 4), (True, 3)]
+    assert all(1 <= d.reset_s <= 60 for d in decisions)
+
+
+async def test_a_batch_larger_than_max_batch_is_split(redis_client: Redis) -> None:
+    limiter = RedisRateLimiter(redis_client, limit=10_000)
+    await limiter.hit("warm-up")
+    before = await _script_calls(redis_client)
+    decisions = await asyncio.gather(*(limiter.hit("203.0.113.3") for _ in range(MAX_BATCH + 1)))
+    assert await _script_calls(redis_client) == before + 2
+    assert sorted(d.remaining for d in decisions) == list(range(10_000 - MAX_BATCH - 1, 10_000))
+
+
+async def test_a_hit_cancelled_while_waiting_leaves_the_others_answered(
+    redis_client: Redis,
+) -> None:
+    limiter = RedisRateLimiter(redis_client, limit=100)
+    await limiter.hit("warm-up")
+    hits = [asyncio.ensure_future(limiter.hit("203.0.113.4")) for _ in range(3)]
+    await asyncio.sleep(0)  # all three queued, the script call not yet answered
+    hits[1].cancel()
+    done = await asyncio.gather(*hits, return_exceptions=True)
+    assert isinstance(done[1], asyncio.CancelledError)
+    # The cancelled request had already been counted (it did arrive); the others are answered.
+    assert [d.remaining for d in done if isinstance(d, Decision)] == [99, 97]
+
+
+async def test_concurrent_requests_through_two_apps_never_exceed_the_limit(
+    make_client: MakeClient, settings_with_redis: Settings
+) -> None:
+    first = await make_client(settings_with_redis, rate_limit_per_minute=10)
+    second = await make_client(settings_with_redis, rate_limit_per_minute=10)
+
+    async def status(client: Client) -> int:
+        resp = await client.get("/v1/openapi.json")
+        resp.release()
+        return resp.status
+
+    statuses = await asyncio.gather(*(status(c) for _ in range(12) for c in (first, second)))
+    assert sorted(statuses) == [200] * 10 + [429] * 14
 
 
 async def test_forwarded_for_is_ignored_from_untrusted_peers(
