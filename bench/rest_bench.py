@@ -152,10 +152,27 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def run_wrk(url: str, duration_s: int, threads: int, connections: int) -> dict[str, float]:
-    command = [
+def pinned(cpu: int | None, command: list[str]) -> list[str]:
+    """command run on one CPU (taskset), or as it is when pinning is off."""
+    return command if cpu is None else ["taskset", "-c", str(cpu), *command]
+
+
+def pin_cpus(args: argparse.Namespace) -> tuple[int | None, int | None]:
+    """(server CPU, wrk CPU): each server process on the last CPU and wrk on the first, so
+    the servers never share a core with the load generator and every server gets the same
+    core (like for like). Off with --no-pin or on a single CPU."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.no_pin or len(cpus) < 2 or shutil.which("taskset") is None:
+        return None, None
+    return cpus[-1], cpus[0]
+
+
+def run_wrk(
+    url: str, duration_s: int, threads: int, connections: int, cpu: int | None = None
+) -> dict[str, float]:
+    command = pinned(cpu, [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency", url,
-    ]  # fmt: skip
+    ])  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.MULTILINE))
@@ -200,7 +217,7 @@ def start_app(
     if args.redis:
         env["REDIS_URL"] = args.redis
     return subprocess.Popen(
-        [sys.executable, __file__, "app", str(port), str(body_file)],
+        pinned(args.server_cpu, [sys.executable, __file__, "app", str(port), str(body_file)]),
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -229,10 +246,14 @@ def measure(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
         body_file.write_bytes(body)
         assert fetch(base + "/bench/same-bytes")[0] == body
         trivial = subprocess.Popen(
-            [sys.executable, __file__, "trivial", str(trivial_port), str(body_file)], cwd=ROOT
+            pinned(
+                args.server_cpu,
+                [sys.executable, __file__, "trivial", str(trivial_port), str(body_file)],
+            ),
+            cwd=ROOT,
         )
         wait_http(f"http://127.0.0.1:{trivial_port}/v1/models")
-        wrk = (args.duration, args.threads, args.connections)
+        wrk = (args.duration, args.threads, args.connections, args.wrk_cpu)
         # Alternate the two servers for several rounds and keep medians: other work on the
         # machine then hits both alike instead of skewing one run.
         reals, plains, stacked = [], [], []
@@ -241,6 +262,7 @@ def measure(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
             plains.append(run_wrk(f"http://127.0.0.1:{trivial_port}{LIST_PATH}", *wrk))
             stacked.append(run_wrk(base + "/bench/same-bytes", *wrk))
         real, plain, in_stack = median_run(reals), median_run(plains), median_run(stacked)
+        ratios = [a["rps"] / b["rps"] for a, b in zip(reals, plains, strict=True)]
         full = measure_full_list(base, wrk)
     finally:
         if trivial is not None:
@@ -252,8 +274,13 @@ def measure(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
         "app": real,
         "trivial": plain,
         "trivial_in_app_stack": in_stack,
-        "ratio": real["rps"] / plain["rps"],
+        # Per round (its runs are neighbours in time), then the median: throughput on a shared
+        # VM drifts between rounds, and a ratio of medians would mix different moments.
+        "ratio": statistics.median(ratios),
+        "ratio_per_round": [round(ratio, 3) for ratio in ratios],
+        "ratio_of_medians": real["rps"] / plain["rps"],
         "ratio_to_trivial_in_app_stack": real["rps"] / in_stack["rps"],
+        "pinned": {"server_cpu": args.server_cpu, "wrk_cpu": args.wrk_cpu},
         "rounds": {
             "app_rps": [r["rps"] for r in reals],
             "trivial_rps": [r["rps"] for r in plains],
@@ -263,7 +290,7 @@ def measure(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def measure_full_list(base: str, wrk: tuple[int, int, int]) -> dict[str, Any]:
+def measure_full_list(base: str, wrk: tuple[int, int, int, int | None]) -> dict[str, Any]:
     """The full legacy list must come from the cache: misses may not grow under load."""
     body, _ = fetch(base + FULL_PATH)  # builds the entry once
     misses = metric(base, "effect_models_cache_misses_total", layer="rest")
@@ -313,7 +340,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--redis", default=None, help="REDIS_URL for the app (default: none)")
     parser.add_argument("--log-level", default="INFO", help="the app's LOG_LEVEL")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin servers and wrk to CPUs")
     args = parser.parse_args()
+    args.server_cpu, args.wrk_cpu = pin_cpus(args)
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
         return 2
