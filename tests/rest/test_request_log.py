@@ -140,12 +140,15 @@ def test_pieces_cache_stays_bounded() -> None:
     assert len(request_log._PIECES) <= request_log._PIECES_MAX
 
 
-def test_now_iso_has_the_shape_of_isoformat() -> None:
+def test_now_iso_is_isoformat_to_the_millisecond() -> None:
     before = datetime.now(UTC)
-    stamp = datetime.fromisoformat(now_iso())
+    text = now_iso()
     after = datetime.now(UTC)
-    assert before - timedelta(microseconds=1) <= stamp <= after + timedelta(microseconds=1)
-    assert len(now_iso()) == len(before.isoformat())
+    stamp = datetime.fromisoformat(text)
+    assert before - timedelta(milliseconds=1) <= stamp <= after
+    assert text == stamp.isoformat(timespec="milliseconds")
+    record = logging.makeLogRecord({"msg": "x", "created": before.timestamp()})
+    assert len(orjson.loads(JsonFormatter().format(record))["time"]) == len(text)
 
 
 async def test_ordinary_records_keep_their_order_after_pending_lines() -> None:
