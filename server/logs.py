@@ -2,8 +2,9 @@
 
 The per-request log line (server.request_log) takes a fast path when the JSON handler set
 up here is the only place records go (the `serve` configuration): the line is built as
-text, without a LogRecord, and lines finished in the same event-loop turn are written
-together in one write. Any other set-up (text format, extra handlers, pytest's caplog,
+text, without a LogRecord, and buffered for at most FLUSH_DELAY_S (or MAX_PENDING_LINES
+lines), then written in one write. A process killed outright (SIGKILL) loses at most that
+last fraction of a second of request lines; a normal exit writes them (logging.shutdown). Any other set-up (text format, extra handlers, pytest's caplog,
 filters) gets an ordinary LogRecord through `logging`, with the same fields.
 """
 
@@ -26,8 +27,10 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
-# Pending fast-path lines are written at the latest when this many have accumulated.
+# Pending fast-path lines are written when this many have accumulated, or this long after
+# the first of them, whichever comes first (like nginx's buffered access log).
 MAX_PENDING_LINES = 256
+FLUSH_DELAY_S = 0.05
 
 
 class JsonFormatter(logging.Formatter):
@@ -62,8 +65,10 @@ class TextFormatter(logging.Formatter):
 class JsonLineHandler(logging.StreamHandler[TextIO]):
     """A StreamHandler that also takes ready-made JSON lines and batches their writes.
 
-    Batched lines are flushed by a callback at the end of the current event-loop turn (or
-    when MAX_PENDING_LINES pile up, or before any ordinary record, so lines stay in order).
+    Batched lines are flushed by a timer FLUSH_DELAY_S after the first of them (or as soon
+    as MAX_PENDING_LINES pile up, or before any ordinary record, so lines stay in order, or
+    at exit by logging.shutdown). One write per batch instead of one per event-loop turn:
+    a write is a system call, and at load a turn finishes only a request or two.
 
     add_line takes no lock (it runs for every request): lines wait in a deque, whose append
     and popleft are atomic, and a flush (under the handler's lock, from any thread) takes
@@ -84,7 +89,7 @@ class JsonLineHandler(logging.StreamHandler[TextIO]):
             self.flush()
         elif count == 1:
             try:
-                asyncio.get_running_loop().call_soon(self.flush)
+                asyncio.get_running_loop().call_later(FLUSH_DELAY_S, self.flush)
             except RuntimeError:  # no event loop in this thread: write now
                 self.flush()
 

@@ -3,6 +3,7 @@ whether it goes through the fast path (our JSON handler alone) or through `loggi
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -153,7 +154,40 @@ def test_now_iso_is_isoformat_to_the_millisecond() -> None:
 
 async def test_ordinary_records_keep_their_order_after_pending_lines() -> None:
     with json_sink() as sink:
-        log_request("GET", "/first", 200, 1000, None, "r1")  # pending until the loop turns
+        log_request("GET", "/first", 200, 1000, None, "r1")  # pending until the flush timer
         assert sink.getvalue() == ""
         logging.getLogger("server.other").warning("second")
         assert [line["message"] for line in lines(sink)] == ["GET /first 200", "second"]
+
+
+async def test_pending_lines_are_written_by_the_timer_in_one_write() -> None:
+    writes: list[str] = []
+
+    class Recording(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return super().write(text)
+
+    with json_sink() as sink:
+        handler = logging.getLogger().handlers[0]
+        assert isinstance(handler, JsonLineHandler)
+        handler.setStream(Recording())
+        for n in range(3):
+            log_request("GET", f"/t{n}", 200, 1000, None, f"r{n}")
+        await asyncio.sleep(0)  # a loop turn is not enough: the timer batches across turns
+        assert writes == []
+        await asyncio.sleep(logs.FLUSH_DELAY_S * 2)
+        assert len(writes) == 1
+        assert [orjson.loads(line)["path"] for line in writes[0].splitlines()] == [
+            "/t0",
+            "/t1",
+            "/t2",
+        ]
+    assert sink.getvalue() == ""  # everything went to the recording stream
+
+
+async def test_a_full_batch_is_written_at_once() -> None:
+    with json_sink() as sink:
+        for n in range(logs.MAX_PENDING_LINES):
+            log_request("GET", "/full", 200, 1000, None, f"r{n}")
+        assert len(lines(sink)) == logs.MAX_PENDING_LINES  # no timer needed
