@@ -7,16 +7,18 @@ import asyncio
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
+from aiohttp.test_utils import make_mocked_request
 
 from server import logs, request_log
 from server.logs import JsonFormatter, JsonLineHandler, json_text, now_iso, request_id_var
-from server.request_log import log_request
+from server.request_log import log_request, request_id_for
 from tests.rest.conftest import Client
 
 FIELDS = {"method", "path", "status", "duration_ms", "remote", "request_id"}
@@ -191,3 +193,10 @@ async def test_a_full_batch_is_written_at_once() -> None:
         for n in range(logs.MAX_PENDING_LINES):
             log_request("GET", "/full", 200, 1000, None, f"r{n}")
         assert len(lines(sink)) == logs.MAX_PENDING_LINES  # no timer needed
+
+
+def test_generated_request_ids_are_32_hex_digits_and_distinct() -> None:
+    ids = [request_id_for(make_mocked_request("GET", "/")) for _ in range(2000)]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", rid) for rid in ids)
+    assert any(rid.startswith("0") for rid in ids)  # leading zeros are kept (1/16 of ids)
+    assert len(set(ids)) == len(ids)
