@@ -167,13 +167,36 @@ def pin_cpus(args: argparse.Namespace) -> tuple[int | None, int | None]:
     return cpus[-1], cpus[0]
 
 
+def cpu_times(cpu: int | None) -> tuple[int, int]:
+    """(idle, all) clock ticks of one CPU so far (/proc/stat); (0, 0) when not pinned."""
+    if cpu is None:
+        return 0, 0
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *ticks = line.split()
+        if name == f"cpu{cpu}":
+            values = [int(tick) for tick in ticks]
+            return values[3] + values[4], sum(values)  # idle + iowait; all incl. steal
+    return 0, 0
+
+
 def run_wrk(
-    url: str, duration_s: int, threads: int, connections: int, cpu: int | None = None
+    url: str,
+    duration_s: int,
+    threads: int,
+    connections: int,
+    cpu: int | None = None,
+    server_cpu: int | None = None,
 ) -> dict[str, float]:
+    """One wrk run; with the server pinned, also how much of the run its CPU sat idle:
+    a loaded server never idles, so a server CPU idle for more than IDLE_LIMIT of the run
+    means the load generator, not the server, set the rate (the VM's host had taken the
+    wrk CPU's time), and the run says nothing about the server."""
     command = pinned(cpu, [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency", url,
     ])  # fmt: skip
+    idle_before, all_before = cpu_times(server_cpu)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    idle_after, all_after = cpu_times(server_cpu)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -182,7 +205,12 @@ def run_wrk(
         "p50_ms": _ms(latency["50"]),
         "p99_ms": _ms(latency["99"]),
         "non_2xx": float(errors.group(1)) if errors else 0.0,
+        "server_cpu_idle": round((idle_after - idle_before) / max(all_after - all_before, 1), 3),
     }
+
+
+# A server CPU idle for more than this share of a run was not the bottleneck.
+IDLE_LIMIT = 0.05
 
 
 def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -253,7 +281,7 @@ def measure(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
             cwd=ROOT,
         )
         wait_http(f"http://127.0.0.1:{trivial_port}/v1/models")
-        wrk = (args.duration, args.threads, args.connections, args.wrk_cpu)
+        wrk = (args.duration, args.threads, args.connections, args.wrk_cpu, args.server_cpu)
         # Alternate the two servers for several rounds and keep medians: other work on the
         # machine then hits both alike instead of skewing one run.
         reals, plains, stacked = [], [], []
@@ -263,6 +291,13 @@ def measure(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
             stacked.append(run_wrk(base + "/bench/same-bytes", *wrk))
         real, plain, in_stack = median_run(reals), median_run(plains), median_run(stacked)
         ratios = [a["rps"] / b["rps"] for a, b in zip(reals, plains, strict=True)]
+        # Rounds in which both servers kept their CPU busy (pinned runs only).
+        saturated = [
+            ratio
+            for ratio, a, b in zip(ratios, reals, plains, strict=True)
+            if args.server_cpu is not None
+            and max(a["server_cpu_idle"], b["server_cpu_idle"]) <= IDLE_LIMIT
+        ]
         full = measure_full_list(base, wrk)
     finally:
         if trivial is not None:
@@ -280,17 +315,24 @@ def measure(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
         "ratio_per_round": [round(ratio, 3) for ratio in ratios],
         "ratio_of_medians": real["rps"] / plain["rps"],
         "ratio_to_trivial_in_app_stack": real["rps"] / in_stack["rps"],
+        # The median over the rounds whose two runs both had their server CPU saturated.
+        "ratio_saturated_rounds": statistics.median(saturated) if saturated else None,
+        "saturated_rounds": len(saturated),
         "pinned": {"server_cpu": args.server_cpu, "wrk_cpu": args.wrk_cpu},
         "rounds": {
             "app_rps": [r["rps"] for r in reals],
             "trivial_rps": [r["rps"] for r in plains],
             "trivial_in_app_stack_rps": [r["rps"] for r in stacked],
+            "app_server_cpu_idle": [r["server_cpu_idle"] for r in reals],
+            "trivial_server_cpu_idle": [r["server_cpu_idle"] for r in plains],
         },
         "full_list": full,
     }
 
 
-def measure_full_list(base: str, wrk: tuple[int, int, int, int | None]) -> dict[str, Any]:
+def measure_full_list(
+    base: str, wrk: tuple[int, int, int, int | None, int | None]
+) -> dict[str, Any]:
     """The full legacy list must come from the cache: misses may not grow under load."""
     body, _ = fetch(base + FULL_PATH)  # builds the entry once
     misses = metric(base, "effect_models_cache_misses_total", layer="rest")
