@@ -1,12 +1,13 @@
 """Per-client-IP rate limiting (DESIGN §6): RATE_LIMIT_PER_MINUTE requests per minute.
 
 A fixed one-minute window per IP, counted atomically in Redis by one Lua script (INCR and
-expiry in a single round trip, so every replica shares the count). The requests that ask
-in the same event-loop turn share that round trip: the script counts each of their keys in
-order, exactly as separate calls would, so a busy replica pays one Redis call per turn
-instead of one per request. Without Redis an in-process counter does the same for a single
-replica. When Redis errors the request is let
-through (fail open): a broken Redis must not take the API down. Each fail-open is counted
+expiry in a single round trip, so every replica shares the count). A replica has one
+script call out at a time, and the requests that arrive meanwhile share the next one: the
+script counts each of their keys in order, exactly as separate calls would, so a busy
+replica pays far fewer Redis calls than it serves requests. (One call touches many keys,
+so the shared Redis must not be a Cluster.) Without Redis an in-process counter does the
+same for a single replica. When Redis errors the request is let through (fail open): a
+broken Redis must not take the API down. Each fail-open is counted
 (`effect_models_rate_limit_fail_open_total`) and logged at warning level, at most once per
 LOG_EVERY_S so an outage does not flood the log.
 
