@@ -4,8 +4,9 @@ The per-request log line (server.request_log) takes a fast path when the JSON ha
 up here is the only place records go (the `serve` configuration): the line is built as
 text, without a LogRecord, and buffered for at most FLUSH_DELAY_S (or MAX_PENDING_LINES
 lines), then written in one write. A process killed outright (SIGKILL) loses at most that
-last fraction of a second of request lines; a normal exit writes them (logging.shutdown). Any other set-up (text format, extra handlers, pytest's caplog,
-filters) gets an ordinary LogRecord through `logging`, with the same fields.
+last fraction of a second of request lines; a normal exit writes them (logging.shutdown).
+Any other set-up (text format, extra handlers, pytest's caplog, filters) gets an ordinary
+LogRecord through `logging`, with the same fields.
 """
 
 from __future__ import annotations
