@@ -170,10 +170,12 @@ def pin_cpus(args: argparse.Namespace) -> tuple[int | None, int | None]:
     return cpus[-1], cpus[0]
 
 
-def cpu_times(cpu: int | None) -> tuple[int, int]:
-    """(idle, all) clock ticks of one CPU so far (/proc/stat); (0, 0) when not pinned."""
-    if cpu is None:
-        return 0, 0
+# A server CPU idle for more than this share of a run was not the bottleneck.
+IDLE_LIMIT = 0.05
+
+
+def cpu_times(cpu: int) -> tuple[int, int]:
+    """(idle, all) clock ticks of one CPU so far (/proc/stat)."""
     for line in Path("/proc/stat").read_text().splitlines():
         name, *ticks = line.split()
         if name == f"cpu{cpu}":
@@ -197,23 +199,22 @@ def run_wrk(
     command = pinned(cpu, [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency", url,
     ])  # fmt: skip
-    idle_before, all_before = cpu_times(server_cpu)
+    before = cpu_times(server_cpu) if server_cpu is not None else None
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    idle_after, all_after = cpu_times(server_cpu)
+    after = cpu_times(server_cpu) if server_cpu is not None else None
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
+    result = {
         "rps": rps,
         "p50_ms": _ms(latency["50"]),
         "p99_ms": _ms(latency["99"]),
         "non_2xx": float(errors.group(1)) if errors else 0.0,
-        "server_cpu_idle": round((idle_after - idle_before) / max(all_after - all_before, 1), 3),
     }
-
-
-# A server CPU idle for more than this share of a run was not the bottleneck.
-IDLE_LIMIT = 0.05
+    if before is not None and after is not None:  # unknown when not pinned
+        idle, ticks = after[0] - before[0], after[1] - before[1]
+        result["server_cpu_idle"] = round(idle / max(ticks, 1), 3)
+    return result
 
 
 def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -298,8 +299,7 @@ def measure(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
         saturated = [
             ratio
             for ratio, a, b in zip(ratios, reals, plains, strict=True)
-            if args.server_cpu is not None
-            and max(a["server_cpu_idle"], b["server_cpu_idle"]) <= IDLE_LIMIT
+            if max(a.get("server_cpu_idle", 1.0), b.get("server_cpu_idle", 1.0)) <= IDLE_LIMIT
         ]
         full = measure_full_list(base, wrk)
     finally:
@@ -326,8 +326,8 @@ def measure(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
             "app_rps": [r["rps"] for r in reals],
             "trivial_rps": [r["rps"] for r in plains],
             "trivial_in_app_stack_rps": [r["rps"] for r in stacked],
-            "app_server_cpu_idle": [r["server_cpu_idle"] for r in reals],
-            "trivial_server_cpu_idle": [r["server_cpu_idle"] for r in plains],
+            "app_server_cpu_idle": [r.get("server_cpu_idle") for r in reals],
+            "trivial_server_cpu_idle": [r.get("server_cpu_idle") for r in plains],
         },
         "full_list": full,
     }

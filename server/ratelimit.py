@@ -59,7 +59,7 @@ for i = 1, #KEYS do
 end
 return out
 """
-# Requests counted by one script call at most (a turn with more sends several).
+# Requests counted by one script call at most (a longer queue takes several calls).
 MAX_BATCH = 256
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from typing import TypeVar
 
 from aiohttp import web
 from multidict import istr
@@ -13,6 +14,8 @@ from multidict import istr
 from server.logs import fast_json_sink, json_text, now_iso
 
 log = logging.getLogger("server.request")
+K = TypeVar("K")
+V = TypeVar("V")
 _getrandbits = random.getrandbits
 
 REQUEST_ID_HEADER = istr("X-Request-ID")
@@ -75,12 +78,17 @@ _PIECES_MAX = 4096
 _TAILS: dict[str | None, str] = {}
 
 
+def _remember(cache: dict[K, V], key: K, value: V) -> V:
+    """Store a computed piece; a full cache starts again (its keys come from clients)."""
+    if len(cache) >= _PIECES_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def _tail(remote: str | None) -> str:
     tail = ',"remote":null}' if remote is None else f',"remote":"{json_text(remote)}"}}'
-    if len(_TAILS) >= _PIECES_MAX:
-        _TAILS.clear()
-    _TAILS[remote] = tail
-    return tail
+    return _remember(_TAILS, remote, tail)
 
 
 def _pieces(method: str, path: str, status: int) -> tuple[str, str]:
@@ -88,11 +96,13 @@ def _pieces(method: str, path: str, status: int) -> tuple[str, str]:
     found = _PIECES.get(key)
     if found is None:
         m, p = json_text(method), json_text(path)
-        found = (
-            f',"level":"INFO","logger":"{log.name}","message":"{m} {p} {status}","request_id":"',
-            f'","method":"{m}","path":"{p}","status":{status},"duration_ms":',
+        found = _remember(
+            _PIECES,
+            key,
+            (
+                f',"level":"INFO","logger":"{log.name}","message":"{m} {p} {status}",'
+                '"request_id":"',
+                f'","method":"{m}","path":"{p}","status":{status},"duration_ms":',
+            ),
         )
-        if len(_PIECES) >= _PIECES_MAX:
-            _PIECES.clear()
-        _PIECES[key] = found
     return found
