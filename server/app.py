@@ -92,9 +92,10 @@ async def sync_metrics_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    # ONE middleware: request id + log + metrics + rate limit + the error envelope.
+    # ONE edge around every route: request id + log + metrics + rate limit + the error
+    # envelope (server.middleware). Not an aiohttp middleware: it wraps each route's handler.
     edge = Edge()
-    app = web.Application(middlewares=[edge.middleware], client_max_size=MAX_REQUEST_BYTES)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_ctx)

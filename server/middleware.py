@@ -1,7 +1,13 @@
-"""The edge middleware: the ONE middleware every request passes (DESIGN §8.5).
+"""The edge: the ONE layer every request passes (DESIGN §8.5, "one middleware").
 
 One layer instead of a stack of them (each layer costs a coroutine and a wrapper per
-request). In order, it
+request). It is installed at start-up around every route's handler rather than given to
+aiohttp as a middleware: with any middleware aiohttp runs a chain of its own per request
+(a cache lookup, a partial per middleware and a coroutine that sets the current app), about
+3% of a cached /v1 answer's work (BENCHMARKS.md). So that nothing escapes it, start-up also
+adds a last, catch-all route that answers what no other route matches (404, or 405 with
+`Allow` when the path exists), and wraps every route, however it was added: aiohttp-cors's
+preflight routes, /graphql, routes a test or the bench adds after create_app. In order, it
 - gives the request its id (X-Request-ID in and out) and, when it is answered, its log
   line (server.request_log) and its metrics (count and latency per route and status);
 - applies the per-IP rate limit (server.ratelimit; `RateLimit-*` on every response);
@@ -22,8 +28,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 from time import perf_counter_ns
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
@@ -32,6 +39,10 @@ import sqlalchemy.exc
 from aiohttp import web
 from aiohttp.hdrs import ORIGIN
 from aiohttp.typedefs import Handler
+from yarl import URL
+
+if TYPE_CHECKING:  # the return type of AbstractResource.get_info (not exported)
+    from aiohttp.web_urldispatcher import _InfoDict
 
 from server.cors import CORS_RESPONSE_HOOK, ResponseHook
 from server.database import DatabaseUnavailable
@@ -163,22 +174,45 @@ def _http_message(exc: web.HTTPException) -> str:
     return exc.text or exc.reason
 
 
+# The catch-all route's resource name, and the metrics route label of what it answers.
+UNMATCHED_ROUTE = "edge-unmatched"
+UNMATCHED_LABEL = "unmatched"
+
+
 class Edge:
-    """The edge middleware of one app, with what it needs on every request resolved once
-    at start-up (the rate limit), so the hot path makes no app-dict lookups."""
+    """The edge of one app, with what it needs on every request resolved once at start-up
+    (the rate limit; each route's metrics label), so the hot path makes no lookups."""
 
     def __init__(self) -> None:
         self._rate_limit: RateLimit | None = None
         self._cors: ResponseHook | None = None
 
     async def start(self, app: web.Application) -> AsyncIterator[None]:
-        """cleanup_ctx entry, after Redis is opened: choose the rate limiter."""
+        """cleanup_ctx entry, after Redis is opened: choose the rate limiter, then put the
+        edge around every route (aiohttp freezes the router only after start-up)."""
         self._rate_limit = create_rate_limit(app[REDIS], app[SETTINGS])
         self._cors = app.get(CORS_RESPONSE_HOOK)  # set by setup_cors in create_app
+        self._install(app.router)
         yield
 
-    @web.middleware
-    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    def _install(self, router: web.UrlDispatcher) -> None:
+        unmatched = _EveryPath(name=UNMATCHED_ROUTE)
+        router.register_resource(unmatched)
+        unmatched.add_route("*", _unmatched)
+        for route in router.routes():
+            resource = route.resource
+            label = UNMATCHED_LABEL
+            if resource is not None and resource.name != UNMATCHED_ROUTE:
+                label = resource.canonical
+            # aiohttp has no public way to wrap a registered route's handler; ResourceRoute
+            # keeps it in _handler (aiohttp is pinned to 3.14.x; without this every test of
+            # a header the edge adds fails).
+            route._handler = partial(self.serve, route.handler, label)
+
+    async def serve(
+        self, handler: Handler, route_label: str, request: web.Request
+    ) -> web.StreamResponse:
+        """Answer request with handler, as the edge (this module's docstring)."""
         # One coroutine for all of it: every layer or helper coroutine costs per request.
         started = perf_counter_ns()
         request_id = request_id_for(request)
@@ -219,11 +253,49 @@ class Edge:
             return response
         finally:
             elapsed_ns = perf_counter_ns() - started
-            observe_request(request, status, elapsed_ns / 1e9)
+            observe_request(request.method, route_label, status, elapsed_ns / 1e9)
             log_request(
                 request.method, request.path, status, elapsed_ns, request.remote, request_id
             )
             request_id_var.reset(token)
+
+
+class _EveryPath(web.Resource):
+    """A resource for every path, even one no route template can match (`OPTIONS *`, a
+    newline in a path). The router tries it last: it files resources by the path prefix
+    before their first variable and walks a request's path from longest prefix to shortest,
+    and this one is filed under "/", where every walk ends."""
+
+    @property
+    def canonical(self) -> str:
+        return "/"
+
+    def _match(self, path: str) -> dict[str, str]:
+        return {}
+
+    def raw_match(self, path: str) -> bool:
+        return True
+
+    def url_for(self, **kwargs: str) -> URL:
+        return URL("/")
+
+    def add_prefix(self, prefix: str) -> None:
+        raise NotImplementedError("the catch-all resource belongs to the root app")
+
+    def get_info(self) -> _InfoDict:
+        return {"prefix": "/"}
+
+
+async def _unmatched(request: web.Request) -> web.StreamResponse:
+    """The catch-all route: 405 with `Allow` when other routes have this path (for other
+    methods), else 404, which is what aiohttp's router answers when no route matches."""
+    allowed: set[str] = set()
+    for resource in request.app.router.resources():
+        if resource.name != UNMATCHED_ROUTE:
+            allowed |= (await resource.resolve(request))[1]
+    if allowed:
+        raise web.HTTPMethodNotAllowed(request.method, allowed)
+    raise web.HTTPNotFound()
 
 
 def _unexpected(request: web.Request, exc: Exception, request_id: str) -> web.Response:
