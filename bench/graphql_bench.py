@@ -7,7 +7,7 @@ a plain Strawberry schema (default settings) and REST `/v1/models?limit=20`, in 
 Needs PostgreSQL (TEST_DATABASE_URL or 127.0.0.1:5432; a fresh database is created, filled
 by a real sync of ../shared/upstream when present, else the test seed, and dropped) and
 `wrk` (Debian package). One app process, built exactly as `serve` does, plus two bench-only
-routes behind the same middlewares, so the four targets differ only in the handler:
+routes behind the same edge, so the four targets differ only in the handler:
 
 - `POST /graphql`                  the real endpoint (response cache on: a cache hit)
 - `POST /bench/graphql-uncached`   the same view and schema with the response cache off, so

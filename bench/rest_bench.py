@@ -56,7 +56,7 @@ def serve_trivial(port: int, body_file: str) -> None:
 
 def serve_app(port: int, body_file: str) -> None:
     """The real app exactly as `serve` builds it, plus /bench/same-bytes: a trivial handler
-    behind the same middlewares, to tell the stack's cost from the REST handler's."""
+    behind the same edge, to tell the stack's cost from the REST handler's."""
     from aiohttp import web
 
     from server.app import create_app

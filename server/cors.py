@@ -4,7 +4,7 @@ aiohttp-cors answers preflight requests with OPTIONS routes of its own, and adds
 headers of other responses in an `on_response_prepare` hook. A signal runs for EVERY
 response, and the hook inspects the matched route before it looks at the Origin header: a
 measurable share of a cached /v1 answer. So the hook is taken off the signal and called by
-the edge middleware (server.middleware) only for requests that carry an Origin header (the
+the edge (server.middleware) only for requests that carry an Origin header (the
 CORS spec's first step, 6.1.1: without one there is nothing to do). Only a response the
 handler prepared itself misses them: here that is the GraphQL websocket, and CORS does not
 apply to websockets (Strawberry's HTTP streaming transports, multipart and SSE, are off).

@@ -1,4 +1,5 @@
-"""One exception tree for API errors (DESIGN §6); one middleware maps it to the envelope."""
+"""One exception tree for API errors (DESIGN §6); the edge (server.middleware) maps it to
+the envelope."""
 
 from __future__ import annotations
 

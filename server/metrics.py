@@ -1,6 +1,6 @@
 """Prometheus metrics: one registry for the process, helpers other modules call, /metrics.
 
-Counters and histograms are updated where things happen (the request middleware, the
+Counters and histograms are updated where things happen (the edge, the
 cache, the rate limiter, the sync). Values that live in PostgreSQL (catalog sizes, last
 successful sync per source, the last run's duration) are read when Prometheus scrapes, so
 every replica reports the shared truth without a background job.

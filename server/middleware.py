@@ -4,10 +4,11 @@ One layer instead of a stack of them (each layer costs a coroutine and a wrapper
 request). It is installed at start-up around every route's handler rather than given to
 aiohttp as a middleware: with any middleware aiohttp runs a chain of its own per request
 (a cache lookup, a partial per middleware and a coroutine that sets the current app), about
-3% of a cached /v1 answer's work (BENCHMARKS.md). So that nothing escapes it, start-up also
-adds a last, catch-all route that answers what no other route matches (404, or 405 with
-`Allow` when the path exists), and wraps every route, however it was added: aiohttp-cors's
-preflight routes, /graphql, routes a test or the bench adds after create_app. In order, it
+5% of a cached /v1 answer's instructions (BENCHMARKS.md, "REST edge, fifth pass"). So that
+nothing escapes it, start-up wraps every route, however it was added (aiohttp-cors's
+preflight routes, /graphql, routes a test or the bench adds after create_app), and adds a
+last, catch-all route that answers what no other route matches (404, or 405 with `Allow`
+when the path exists). In order, it
 - gives the request its id (X-Request-ID in and out) and, when it is answered, its log
   line (server.request_log) and its metrics (count and latency per route and status);
 - applies the per-IP rate limit (server.ratelimit; `RateLimit-*` on every response);

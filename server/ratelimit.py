@@ -273,7 +273,7 @@ def _is_trusted(
 
 class RateLimit:
     """One app's rate limit: the limiter chosen at start-up and who counts as a client.
-    Called by the edge middleware for every request outside EXEMPT_PATHS; it adds the
+    Called by the edge for every request outside EXEMPT_PATHS; it adds the
     decision's headers to the response. A refusal raises RateLimited, with every header."""
 
     def __init__(self, limiter: RateLimiter, trusted_proxies: Sequence[IpNetwork]) -> None:

@@ -1,4 +1,4 @@
-"""Request id and the one structured log line per request (called by the edge middleware,
+"""Request id and the one structured log line per request (called by the edge,
 server.middleware)."""
 
 from __future__ import annotations
