@@ -42,9 +42,6 @@ from aiohttp.hdrs import ORIGIN
 from aiohttp.typedefs import Handler
 from yarl import URL
 
-if TYPE_CHECKING:  # the return type of AbstractResource.get_info (not exported)
-    from aiohttp.web_urldispatcher import _InfoDict
-
 from server.cors import CORS_RESPONSE_HOOK, ResponseHook
 from server.database import DatabaseUnavailable
 from server.errors import ApiError, ValidationError
@@ -54,6 +51,9 @@ from server.logs import request_id_var
 from server.metrics import observe_request
 from server.ratelimit import EXEMPT_PATHS, Decision, RateLimit, create_rate_limit
 from server.request_log import REQUEST_ID_HEADER, log_request, request_id_for
+
+if TYPE_CHECKING:  # the return type of AbstractResource.get_info (not exported)
+    from aiohttp.web_urldispatcher import _InfoDict
 
 log = logging.getLogger(__name__)
 
@@ -197,18 +197,16 @@ class Edge:
         yield
 
     def _install(self, router: web.UrlDispatcher) -> None:
-        unmatched = _EveryPath(name=UNMATCHED_ROUTE)
-        router.register_resource(unmatched)
-        unmatched.add_route("*", _unmatched)
         for route in router.routes():
-            resource = route.resource
-            label = UNMATCHED_LABEL
-            if resource is not None and resource.name != UNMATCHED_ROUTE:
-                label = resource.canonical
+            resource = route.resource  # the metrics label: the route template
+            label = resource.canonical if resource is not None else UNMATCHED_LABEL
             # aiohttp has no public way to wrap a registered route's handler; ResourceRoute
             # keeps it in _handler (aiohttp is pinned to 3.14.x; without this every test of
             # a header the edge adds fails).
             route._handler = partial(self.serve, route.handler, label)
+        unmatched = _EveryPath(name=UNMATCHED_ROUTE)
+        router.register_resource(unmatched)
+        unmatched.add_route("*", partial(self.serve, _unmatched, UNMATCHED_LABEL))
 
     async def serve(
         self, handler: Handler, route_label: str, request: web.Request
@@ -292,7 +290,7 @@ async def _unmatched(request: web.Request) -> web.StreamResponse:
     methods), else 404, which is what aiohttp's router answers when no route matches."""
     allowed: set[str] = set()
     for resource in request.app.router.resources():
-        if resource.name != UNMATCHED_ROUTE:
+        if resource.name != UNMATCHED_ROUTE:  # this one matches every path, allowing "*"
             allowed |= (await resource.resolve(request))[1]
     if allowed:
         raise web.HTTPMethodNotAllowed(request.method, allowed)
