@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from server.settings import Settings
 from tests.rest.conftest import Client, MakeClient
+from tests.support.metrics import sample_value
 from tests.support.seed import SeedInfo
 
 ORIGIN = "https://app.example.com"
@@ -76,50 +76,46 @@ async def test_only_configured_origins_are_allowed(
     assert preflight.status == 403
 
 
-def _sample(text: str, name: str, **labels: str) -> float:
-    """The value of one sample in a Prometheus text scrape (0 when absent)."""
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return float(sample.value)
-    return 0.0
-
-
 async def test_metrics_exposes_requests_cache_catalog_and_sync_gauges(
     client: Client, seeded: SeedInfo
 ) -> None:
     before = await (await client.get("/metrics")).text()
     route = {"method": "GET", "route": "/v1/models/{id}", "status": "200"}
-    requests_before = _sample(before, "effect_models_http_requests_total", **route)
+    requests_before = sample_value(before, "effect_models_http_requests_total", **route)
     await client.get("/v1/models/openai/gpt-4o")  # miss
     await client.get("/v1/models/openai/gpt-4o")  # hit
     resp = await client.get("/metrics")
     assert resp.status == 200
     assert resp.headers["Content-Type"].startswith("text/plain")
     text = await resp.text()
-    assert _sample(text, "effect_models_http_requests_total", **route) == requests_before + 2
+    assert sample_value(text, "effect_models_http_requests_total", **route) == requests_before + 2
     assert "effect_models_http_request_duration_seconds_bucket" in text
-    assert _sample(text, "effect_models_cache_hits_total", layer="rest_local") >= 1
-    assert _sample(text, "effect_models_cache_misses_total", layer="rest") >= 1
-    assert _sample(text, "effect_models_catalog_models", status="active") == 8
-    assert _sample(text, "effect_models_catalog_models", status="deprecated") == 1
-    assert _sample(text, "effect_models_catalog_models", status="removed") == 1
-    assert _sample(text, "effect_models_catalog_offerings", status="active") == 11
+    assert sample_value(text, "effect_models_cache_hits_total", layer="rest_local") >= 1
+    assert sample_value(text, "effect_models_cache_misses_total", layer="rest") >= 1
+    assert sample_value(text, "effect_models_catalog_models", status="active") == 8
+    assert sample_value(text, "effect_models_catalog_models", status="deprecated") == 1
+    assert sample_value(text, "effect_models_catalog_models", status="removed") == 1
+    assert sample_value(text, "effect_models_catalog_offerings", status="active") == 11
     # Run 2 (2025-09-02 12:01) is the last success of three sources; AA last succeeded in run 1.
     assert (
-        _sample(text, "effect_models_last_successful_sync_timestamp_seconds", source="openrouter")
+        sample_value(
+            text, "effect_models_last_successful_sync_timestamp_seconds", source="openrouter"
+        )
         == 1756814460
     )
     assert (
-        _sample(
+        sample_value(
             text,
             "effect_models_last_successful_sync_timestamp_seconds",
             source="artificialanalysis",
         )
         == 1756728060
     )
-    assert _sample(text, "effect_models_last_sync_duration_seconds") == 60
-    assert _sample(text, "effect_models_db_pool_connections", engine="primary", state="size") == 10
+    assert sample_value(text, "effect_models_last_sync_duration_seconds") == 60
+    assert (
+        sample_value(text, "effect_models_db_pool_connections", engine="primary", state="size")
+        == 10
+    )
     for family in ("rate_limit_fail_open_total", "rate_limit_rejections_total"):
         assert f"effect_models_{family}" in text
     assert "# TYPE effect_models_sync_duration_seconds histogram" in text

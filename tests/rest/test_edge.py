@@ -10,23 +10,15 @@ from typing import Any
 import orjson
 import pytest
 from aiohttp import web
-from prometheus_client.parser import text_string_to_metric_families
 
 from server.app import create_app
 from server.middleware import UNMATCHED_LABEL, UNMATCHED_ROUTE
 from server.settings import Settings
 from tests.rest.conftest import AppClient, Client
+from tests.support.metrics import sample_value
 from tests.support.seed import SeedInfo
 
 PREFLIGHT = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"}
-
-
-def _count(text: str, **labels: str) -> float:
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "effect_models_http_requests_total" and sample.labels == labels:
-                return float(sample.value)
-    return 0.0
 
 
 async def _later(request: web.Request) -> web.Response:
@@ -71,7 +63,8 @@ async def test_every_kind_of_route_passes_the_edge(
         assert (await resp.json())["error"]["code"] in ("NOT_FOUND", "METHOD_NOT_ALLOWED")
     after = await (await client.get("/metrics")).text()
     labels = {"method": method, "route": label, "status": str(status)}
-    assert _count(after, **labels) == _count(before, **labels) + 1
+    requests = "effect_models_http_requests_total"
+    assert sample_value(after, requests, **labels) == sample_value(before, requests, **labels) + 1
 
 
 async def test_wrong_method_lists_the_methods_of_every_route_on_the_path(client: Client) -> None:
