@@ -56,6 +56,7 @@ def test_explicit_sync_cron_wins_even_when_empty() -> None:
         ("RATE_LIMIT_PER_MINUTE", "1e9", "RATE_LIMIT_PER_MINUTE must be an integer"),
         ("ADMIN_TOKEN", "true", "ADMIN_TOKEN must be at least 16 characters"),
         ("ADMIN_TOKEN", "short", "ADMIN_TOKEN must be at least 16 characters"),
+        ("MIGRATION_LOCK_WAIT_MS", "0", "MIGRATION_LOCK_WAIT_MS must be an integer between 1"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
