@@ -16,7 +16,7 @@ from server.health import setup_health_routes
 from server.keys import ENGINE, READ_ENGINE, REDIS, SCHEDULER, SETTINGS
 from server.metrics import observe_sync, setup_metrics_route
 from server.middleware import Edge
-from server.redis_client import create_redis
+from server.redis_client import connect_redis
 from server.rest import setup_rest
 from server.settings import Settings
 from sync.pipeline import RunResult
@@ -49,12 +49,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    client = create_redis(settings.redis_url) if settings.redis_url else None
-    if client is not None:
-        try:
-            await client.ping()
-        except Exception as exc:
-            log.warning("Redis not reachable at start-up (%s); continuing without it", exc)
+    client = await connect_redis(settings.redis_url) if settings.redis_url else None
     app[REDIS] = client
     yield
     if client is not None:

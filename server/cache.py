@@ -12,8 +12,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from server.redis_client import RedisClient
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class MemoryCache:
 
 
 class RedisCache:
-    def __init__(self, redis: Redis, on_error: Callable[[str], None] | None = None) -> None:
+    def __init__(self, redis: RedisClient, on_error: Callable[[str], None] | None = None) -> None:
         self._redis = redis
         self._on_error = on_error or (lambda operation: None)
 
@@ -80,6 +81,6 @@ class RedisCache:
 
 
 def create_cache(
-    redis: Redis | None, on_error: Callable[[str], None] | None = None
+    redis: RedisClient | None, on_error: Callable[[str], None] | None = None
 ) -> ResponseCache:
     return RedisCache(redis, on_error) if redis is not None else MemoryCache()
