@@ -21,6 +21,7 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type informat
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.errors import InvalidInput
 from server.settings import Settings
 from server.tables import RUN_TRIGGERS, SOURCES
 from sync import lock, runs
@@ -59,7 +60,7 @@ def validate_sources(sources: Sequence[str] | None) -> list[str]:
         return list(SOURCES)
     unknown = [s for s in sources if s not in SOURCES]
     if unknown:
-        raise ValueError(
+        raise InvalidInput(
             f"unknown source(s) {', '.join(map(repr, unknown))}; choose from {', '.join(SOURCES)}"
         )
     return [s for s in SOURCES if s in sources]  # canonical order, no duplicates
