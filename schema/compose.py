@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache, partial
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.catalog import CatalogQueries
 from schema.changes import ChangeQueries, ChangeSubscriptions
-from schema.errors import apply_error_policy
-from schema.execution import LeafFastExecutor
+from schema.errors import ErrorPolicy, apply_error_policy
 from schema.limits import LIMIT_RULES, MAX_TOKENS
 from schema.models import ModelQueries
 from schema.providers import ProviderQueries
@@ -37,9 +43,32 @@ _parse = ParserCache(maxsize=CACHE_SIZE).cached_parse_document
 _validate = ValidationCache(maxsize=CACHE_SIZE).cached_validate_document
 
 
+class NulFreeVariables(SchemaExtension):
+    """Refuse variables holding a NUL character (schema.text_input) when the document
+    validated. Listed after ValidationCache, whose on_validate has set the errors."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if not context.pre_execution_errors and holds_nul(context.variables):
+            context.pre_execution_errors = [nul_error()]
+        yield
+
+
+def standard_extensions() -> list[Callable[[], SchemaExtension]]:
+    """The default request path: Strawberry's own extensions, one per concern, each a
+    factory (Strawberry builds them per request)."""
+    return [
+        ErrorPolicy,
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(ParserCache, maxsize=CACHE_SIZE),
+        partial(AddValidationRules, list(EXTRA_RULES)),
+        partial(ValidationCache, maxsize=CACHE_SIZE),
+        NulFreeVariables,
+    ]
+
+
 class RequestPipeline(SchemaExtension):
-    """Token limit, cached parse, limit and input rules, cached validation, the variables'
-    NUL check (schema.text_input) and the error policy.
+    """GRAPHQL_FAST_PATH only: what standard_extensions() does, as one extension.
 
     One extension doing what MaxTokensLimiter, ParserCache, AddValidationRules,
     ValidationCache and ErrorPolicy did as five: Strawberry instantiates every extension
@@ -79,15 +108,37 @@ class CatalogSchema(strawberry.Schema):
         typed answers, and ErrorPolicy logs the unexpected ones with the request id."""
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(fast_path: bool = False) -> strawberry.Schema:
+    """The catalog schema on Strawberry's standard path, or with GRAPHQL_FAST_PATH.
+
+    The fast path (RequestPipeline + schema.execution.LeafFastExecutor) is off by default:
+    it reaches into graphql-core's executor and Strawberry's execution context, and is
+    checked by this project's tests only, not by Strawberry's own suite.
+    """
+    if fast_path:
+        from schema.execution import LeafFastExecutor  # only then: it uses library internals
+
+        return CatalogSchema(
+            query=Query,
+            mutation=Mutation,
+            subscription=Subscription,
+            config=StrawberryConfig(scalar_map=SCALAR_MAP),
+            extensions=[RequestPipeline],
+            execution_context_class=LeafFastExecutor,
+        )
     return CatalogSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        extensions=[RequestPipeline],
-        execution_context_class=LeafFastExecutor,
+        extensions=standard_extensions(),
     )
 
 
 schema = build_schema()
+
+
+@cache
+def schema_for(fast_path: bool) -> strawberry.Schema:
+    """One schema per variant per process (building one takes ~0.2 s)."""
+    return build_schema(fast_path=True) if fast_path else schema

@@ -27,7 +27,7 @@ from schema.graphiql import graphiql_html, setup_graphiql_assets
 from server import metrics
 from server.cache import ResponseCache, create_cache
 from server.catalog_version import CatalogVersion
-from server.keys import ENGINE, REDIS
+from server.keys import ENGINE, REDIS, SETTINGS
 from sync.service import SYNC_SERVICE
 
 log = logging.getLogger(__name__)
@@ -237,9 +237,11 @@ def setup_graphql(app: web.Application) -> None:
 
     Two routes, one per method, instead of `*`: aiohttp-cors refuses `*` routes.
     """
-    from schema.compose import schema
+    from schema.compose import schema_for
 
-    view = CatalogGraphQLView(schema=schema, graphql_ide="graphiql")
+    view = CatalogGraphQLView(
+        schema=schema_for(app[SETTINGS].graphql_fast_path), graphql_ide="graphiql"
+    )
     app.router.add_route("GET", "/graphql", view)
     app.router.add_route("POST", "/graphql", view)
     setup_graphiql_assets(app)

@@ -57,6 +57,7 @@ def test_explicit_sync_cron_wins_even_when_empty() -> None:
         ("ADMIN_TOKEN", "true", "ADMIN_TOKEN must be at least 16 characters"),
         ("ADMIN_TOKEN", "short", "ADMIN_TOKEN must be at least 16 characters"),
         ("MIGRATION_LOCK_WAIT_MS", "0", "MIGRATION_LOCK_WAIT_MS must be an integer between 1"),
+        ("GRAPHQL_FAST_PATH", "maybe", "GRAPHQL_FAST_PATH must be true or false"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
@@ -83,6 +84,8 @@ def test_parsed_values() -> None:
     assert s.cors_origins == ("https://a.example", "https://b.example")
     assert s.log_level == "DEBUG"
     assert s.redis_url is None
+    assert load_settings({"GRAPHQL_FAST_PATH": "true"}).graphql_fast_path is True
+    assert load_settings({}).graphql_fast_path is False
 
 
 def test_secrets_never_appear_in_repr() -> None:
