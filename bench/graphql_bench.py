@@ -129,6 +129,7 @@ def serve_app(port: int) -> None:
 
     from schema.compose import schema
     from schema.view import CatalogGraphQLView
+    from server.access_log import access_log_options
     from server.app import create_app
     from server.logs import configure_logging
     from server.settings import load_settings
@@ -139,7 +140,7 @@ def serve_app(port: int) -> None:
     uncached = CatalogGraphQLView(schema=schema, graphql_ide=None, response_cache=False)
     app.router.add_post(TARGETS["uncached"], uncached)
     app.router.add_post(TARGETS["plain"], GraphQLView(schema=strawberry.Schema(query=PlainQuery)))
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options())
 
 
 # ------------------------------------------------------------------ driving the load

@@ -161,10 +161,10 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
             return _with_version(web.Response(status=304, headers={"ETag": etag}), version)
         body = await cache.get(cache_key)
         if body is not None:
-            _HITS.value += 1
+            _HITS.inc()
             response = web.Response(body=body, content_type="application/json")
             return _tagged(request, response, version, etag, "hit")
-        _MISSES.value += 1
+        _MISSES.inc()
         return await self._execute(request, key)
 
     async def _request_key(self, request: web.Request) -> str | None:

@@ -87,10 +87,10 @@ async def sync_metrics_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    # ONE edge around every route: request id + log + metrics + rate limit + the error
-    # envelope (server.middleware). Not an aiohttp middleware: it wraps each route's handler.
+    # ONE middleware for every request: request id + metrics + rate limit + the error
+    # envelope (server.middleware). The log line is aiohttp's access log (server.access_log).
     edge = Edge()
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[edge])
     app[SETTINGS] = settings
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_ctx)

@@ -118,6 +118,7 @@ def _wait_and_migrate(settings: Settings) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from server.access_log import access_log_options
     from server.app import create_app
 
     with database(settings) as ready_settings:
@@ -127,8 +128,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             host=ready_settings.host,
             port=ready_settings.port,
             shutdown_timeout=SHUTDOWN_TIMEOUT_S,
-            access_log=None,
             print=None,
+            **access_log_options(),
         )
     return EXIT_OK
 

@@ -1,23 +1,16 @@
 """CORS for every route (aiohttp-cors), called LAST in create_app so it sees all routes.
 
-aiohttp-cors answers preflight requests with OPTIONS routes of its own, and adds the CORS
-headers of other responses in an `on_response_prepare` hook. A signal runs for EVERY
-response, and the hook inspects the matched route before it looks at the Origin header: a
-measurable share of a cached /v1 answer. So the hook is taken off the signal and called by
-the edge (server.middleware) only for requests that carry an Origin header (the
-CORS spec's first step, 6.1.1: without one there is nothing to do). Only a response the
-handler prepared itself misses them: here that is the GraphQL websocket, and CORS does not
-apply to websockets (Strawberry's HTTP streaming transports, multipart and SSE, are off).
+aiohttp-cors is used as documented: it answers preflight requests with OPTIONS routes of
+its own and adds the CORS headers of other responses (error envelopes included) in its
+`on_response_prepare` hook. What no route matches (aiohttp's 404) gets none, as before.
 
 Origins come from CORS_ORIGINS (default `*`). Credentials are never allowed: the API has no
 cookies, and the admin token travels in a header the caller sets explicitly. Preflight
-(`OPTIONS`) is answered for `/graphql` and every `/v1/*` route.
-"""
+(`OPTIONS`) is answered for `/graphql` and every `/v1/*` route."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 import aiohttp_cors
 from aiohttp import hdrs, web
@@ -47,9 +40,7 @@ def setup_cors(app: web.Application) -> None:
         allow_methods=["GET", "HEAD", "POST"],
         max_age=PREFLIGHT_MAX_AGE_S,
     )
-    hooks_before = list(app.on_response_prepare)
     cors = aiohttp_cors.setup(app, defaults=dict.fromkeys(app[SETTINGS].cors_origins, options))
-    app[CORS_RESPONSE_HOOK] = _take_response_hook(app, hooks_before)
     for resource in list(app.router.resources()):
         if _has_own_options_handler(resource):
             continue
@@ -58,19 +49,6 @@ def setup_cors(app: web.Application) -> None:
         except ValueError as exc:
             # A route registered for "*" cannot get a preflight route next to it.
             log.warning("CORS not applied to %s: %s", resource.canonical, exc)
-
-
-ResponseHook = Callable[[web.Request, web.StreamResponse], Awaitable[object]]
-CORS_RESPONSE_HOOK: web.AppKey[ResponseHook] = web.AppKey("cors_response_hook")
-
-
-def _take_response_hook(app: web.Application, hooks_before: list[ResponseHook]) -> ResponseHook:
-    """Remove the response hook aiohttp-cors just added to on_response_prepare; return it."""
-    added = [hook for hook in app.on_response_prepare if hook not in hooks_before]
-    if len(added) != 1:
-        raise RuntimeError(f"expected aiohttp-cors to add one response hook, found {added}")
-    app.on_response_prepare.remove(added[0])
-    return added[0]
 
 
 def _has_own_options_handler(resource: web.AbstractResource) -> bool:

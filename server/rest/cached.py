@@ -135,7 +135,6 @@ class LocalBodies:
 
 # The local copy is short-lived so memory follows what is hot now.
 _LOCAL_TTL_S = 300
-# HotCounter tallies: the hot path adds to .value (server.request_stats).
 _LOCAL_HITS = metrics.CACHE_HITS.labels("rest_local")
 _SHARED_HITS = metrics.CACHE_HITS.labels("rest_shared")
 _MISSES = metrics.CACHE_MISSES.labels("rest")
@@ -167,7 +166,7 @@ class BodyCache:
         entry = self._local.get((version, key)) if version >= 0 else None
         if entry is None:
             return None
-        _LOCAL_HITS.value += 1
+        _LOCAL_HITS.inc()
         return respond(request, entry)
 
     async def answer(
@@ -178,11 +177,11 @@ class BodyCache:
         version = await self._versions.get()
         entry = self._local.get((version, key))
         if entry is not None:
-            _LOCAL_HITS.value += 1
+            _LOCAL_HITS.inc()
         else:
             entry = await self._shared_entry(version, key)
         if entry is None:
-            _MISSES.value += 1
+            _MISSES.inc()
             version, body = await build()
             entry = CachedBody.build(version, body)
             await self._put(version, key, entry, ttl_s)
@@ -194,7 +193,7 @@ class BodyCache:
         raw = await self._shared.get(f"v{version}:{key}")
         entry = CachedBody.decode(raw) if raw is not None else None
         if entry is not None:
-            _SHARED_HITS.value += 1
+            _SHARED_HITS.inc()
             self._local.set((version, key), entry, _LOCAL_TTL_S)
         return entry
 
