@@ -41,6 +41,7 @@ test: dev lint typecheck
 lint: dev
 	$(BIN)/ruff check server schema sync migrations tests bench
 	$(BIN)/ruff format --check server schema sync migrations tests bench
+	$(BIN)/lint-imports
 
 typecheck: dev
 	$(BIN)/mypy

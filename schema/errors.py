@@ -22,8 +22,8 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from server.database import UNAVAILABLE_MESSAGE, is_database_unreachable
 from server.errors import ApiError, ValidationError
-from server.middleware import UNAVAILABLE_MESSAGE, is_database_unreachable
 
 log = logging.getLogger("schema.errors")
 

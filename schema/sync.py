@@ -20,7 +20,7 @@ from schema.pagination import Connection, build_connection, fingerprint, page_wi
 from server.catalog.rows import Row
 from server.catalog.sync_runs import list_sync_runs, sync_run_by_id
 from server.errors import NotFound, ServiceUnavailable
-from sync.service import SYNC_SERVICE, SyncAlreadyRunning
+from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
 
 PROGRESS_POLL_S = 0.25
 

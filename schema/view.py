@@ -28,7 +28,7 @@ from server import metrics
 from server.cache import ResponseCache, create_cache
 from server.catalog_version import CatalogVersion
 from server.keys import ENGINE, REDIS, SETTINGS
-from sync.service import SYNC_SERVICE
+from sync.interface import SYNC_SERVICE
 
 log = logging.getLogger(__name__)
 

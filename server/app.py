@@ -19,8 +19,9 @@ from server.middleware import Edge
 from server.redis_client import connect_redis
 from server.rest import setup_rest
 from server.settings import Settings
+from sync.app import setup_sync
+from sync.interface import SYNC_SERVICE
 from sync.pipeline import RunResult
-from sync.service import SYNC_SERVICE, setup_sync
 
 log = logging.getLogger(__name__)
 

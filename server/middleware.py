@@ -31,14 +31,12 @@ from time import perf_counter
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import orjson
-import sqlalchemy.exc
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from server.access_log import REQUEST_ID_HEADER, request_id_for
-from server.database import DatabaseUnavailable
+from server.database import UNAVAILABLE_MESSAGE, is_database_unreachable
 from server.errors import ApiError, ValidationError
 from server.health import utc_now_iso
 from server.keys import REDIS, SETTINGS
@@ -53,7 +51,6 @@ MAX_QUERY_BYTES = 2048
 # Recorded when the client disconnected before an answer (nginx's convention).
 CLIENT_GONE = 499
 INTERNAL_MESSAGE = "an internal error occurred; it has been logged with the request id"
-UNAVAILABLE_MESSAGE = "the database is unavailable; retry shortly"
 
 # aiohttp HTTPException status → public code (DESIGN §6 codes plus the HTTP ones we add).
 _CODES = {
@@ -68,19 +65,6 @@ _CODES = {
     429: "RATE_LIMITED",
     503: "SERVICE_UNAVAILABLE",
 }
-_DB_UNREACHABLE: tuple[type[BaseException], ...] = (
-    DatabaseUnavailable,
-    OSError,
-    TimeoutError,  # pool checkout timeout and asyncio.TimeoutError (same class on 3.11)
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.TimeoutError,
-    sqlalchemy.exc.DisconnectionError,
-)
 
 
 def error_body(code: str, message: str, details: Any = None) -> bytes:
@@ -102,21 +86,6 @@ def error_response(
     # Errors are never cached by browsers or proxies.
     response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def is_database_unreachable(exc: BaseException) -> bool:
-    """True when exc (or what caused it) says PostgreSQL cannot be reached right now."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen and len(seen) < 10:
-        seen.add(id(current))
-        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
-            return True
-        if isinstance(current, _DB_UNREACHABLE):
-            return True
-        orig = getattr(current, "orig", None)
-        current = current.__cause__ or current.__context__ or orig
-    return False
 
 
 def check_query_string(request: web.Request) -> None:

@@ -15,7 +15,7 @@ from server.keys import READ_ENGINE, SETTINGS
 from server.rest import params
 from server.rest.envelope import json_response
 from server.tables import SOURCES
-from sync.service import SYNC_SERVICE, SyncAlreadyRunning
+from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
 
 HISTORY_MAX = 100
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH
 from server.app import create_app
+from server.database import UNAVAILABLE_MESSAGE
 from server.keys import READ_ENGINE
-from server.middleware import UNAVAILABLE_MESSAGE
 from server.settings import Settings
 from server.tables import models, offerings, scores
 from tests.graphql.conftest import Client, codes, data, gql

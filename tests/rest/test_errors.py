@@ -11,8 +11,8 @@ from aiohttp import web
 from sqlalchemy import text
 
 from server.app import create_app
-from server.database import create_engine
-from server.middleware import INTERNAL_MESSAGE, is_database_unreachable
+from server.database import create_engine, is_database_unreachable
+from server.middleware import INTERNAL_MESSAGE
 from server.settings import Settings
 from tests.conftest import ADMIN_TOKEN
 from tests.rest.conftest import AppClient, Client
