@@ -11,8 +11,8 @@ client do).
 from __future__ import annotations
 
 import logging
+import random
 import re
-import secrets
 from typing import Any
 
 from aiohttp import web
@@ -25,11 +25,16 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def request_id_for(request: web.BaseRequest) -> str:
-    """The caller's X-Request-ID when it is valid, else 32 random hex digits."""
+    """The caller's X-Request-ID when it is valid, else 32 random hex digits.
+
+    An id only has to be unique, not secret: Python's generator (seeded from the OS at
+    start-up and again after a fork) gives one without the getrandom system call that
+    `secrets`/os.urandom makes on every request (~25 µs each on this VM, bench/rest_ab.py).
+    """
     supplied = request.headers.get(REQUEST_ID_HEADER)
     if supplied and _VALID_ID.match(supplied):
         return supplied
-    return secrets.token_hex(16)
+    return random.getrandbits(128).to_bytes(16, "big").hex()
 
 
 class RequestLog(AbstractAccessLogger):

@@ -14,9 +14,10 @@ import copy
 import logging
 import queue
 import sys
+import time
 from datetime import UTC, datetime
 from logging.handlers import QueueHandler, QueueListener
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
@@ -75,7 +76,9 @@ class ContextQueueHandler(QueueHandler):
     context is kept on the record; the listener's formatter then writes JSON or text."""
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        prepared = copy.copy(record)
+        # Merging msg and args changes nothing another handler would print; dropping
+        # exc_info would, so only a record with a traceback is copied first.
+        prepared = copy.copy(record) if record.exc_info else record
         prepared.msg = record.getMessage()
         prepared.args = None
         if record.exc_info:
@@ -86,6 +89,35 @@ class ContextQueueHandler(QueueHandler):
         return prepared
 
 
+# The listener thread writes what queued up, then sleeps this long before looking again.
+BATCH_DELAY_S = 0.05
+
+
+class BatchingQueueListener(QueueListener):
+    """QueueListener.dequeue, overridden as its documentation invites: when the queue is
+    empty, wait BATCH_DELAY_S before blocking on it. The thread then wakes a few times a
+    second and writes a batch, instead of being woken (and taking the interpreter lock from
+    the event loop) for every request's line. A line waits at most that long."""
+
+    def dequeue(self, block: bool) -> logging.LogRecord:
+        records = self.queue
+        if block and isinstance(records, queue.SimpleQueue) and records.empty():
+            for handler in self.handlers:
+                handler.flush()
+            time.sleep(BATCH_DELAY_S)
+        return super().dequeue(block)
+
+
+class BufferedStreamHandler(logging.StreamHandler[TextIO]):
+    """Writes without flushing per record: the listener flushes when its batch is done."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.stream.write(self.format(record) + self.terminator)
+        except Exception:
+            self.handleError(record)
+
+
 _listener: QueueListener | None = None
 
 
@@ -94,11 +126,17 @@ def configure_logging(level: str, fmt: str) -> None:
     global _listener
     if _listener is not None:
         _listener.stop()
-    output = logging.StreamHandler(sys.stderr)
+    output = BufferedStreamHandler(sys.stderr)
     output.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    _listener = QueueListener(records, output)
+    _listener = BatchingQueueListener(records, output)
     _listener.start()
+    # Neither format prints the caller's file and line, thread or process: the logging
+    # HOWTO's "Optimization" section turns their collection off (a LogRecord per request).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [ContextQueueHandler(records)]
     root.setLevel(level)
