@@ -131,9 +131,28 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     """Count one answered request (called by the edge, which sees every final status).
     route is the route template, never the raw path: ids must not explode label
     cardinality."""
-    status_label = str(status)
-    HTTP_REQUESTS.labels(method if method in _METHODS else "OTHER", route, status_label).inc()
-    HTTP_LATENCY.labels(route, status_label).observe(seconds)
+    key = (method if method in _METHODS else "OTHER", route, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = _request_children(key)
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+# (method, route, status) -> the labelled counter and histogram: prometheus_client's
+# labels() takes a lock and validates on every call, so the children are kept (a bounded
+# set: methods, route templates and statuses are few).
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _request_children(key: tuple[str, str, int]) -> tuple[Any, Any]:
+    method, route, status = key
+    children = (
+        HTTP_REQUESTS.labels(method, route, str(status)),
+        HTTP_LATENCY.labels(route, str(status)),
+    )
+    _REQUEST_CHILDREN[key] = children
+    return children
 
 
 # Clients choose the method string: anything unusual shares one label value.
