@@ -1,9 +1,10 @@
 """Our provider ids (models.dev / OpenRouter spelling) -> LiteLLM's provider names.
 
-A provider is exported only when LiteLLM knows it: LiteLLM can route to no other, and an
+A provider is exported only when LiteLLM knows it (its provider list, or the OpenAI-compatible
+providers of its llms/openai_like/providers.json): LiteLLM can route to no other, and an
 entry under a name it does not know would look like a provider it cannot call. Ids LiteLLM
-spells the same way map to themselves; the rest are the renames below. Every target is
-checked against the installed litellm's `provider_list` (tests/integrations/test_litellm.py).
+spells the same way map to themselves; the rest are the renames below. The installed
+litellm must resolve `<name>/<model>` to every target (tests/integrations/test_litellm.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ _SAME_NAME: Final = (
     "deepseek",
     "groq",
     "helicone",
-    "huggingface",
     "inception",
     "minimax",
     "mistral",
@@ -47,13 +47,14 @@ _SAME_NAME: Final = (
 
 _RENAMED: Final = {
     "abliteration-ai": "abliteration",
+    "aihubmix": "aihubmix",
     "alibaba": "dashscope",
     "amazon-bedrock": "bedrock",
     "cloudflare-workers-ai": "cloudflare",
     "fireworks-ai": "fireworks_ai",
     "friendli": "friendliai",
-    "github-copilot": "github_copilot",
     "github-models": "github",
+    "gmicloud": "gmi",
     "google": "gemini",  # Google AI Studio (the Gemini API); Vertex AI is google-vertex
     "google-vertex": "vertex_ai",
     "llama": "meta_llama",
@@ -62,13 +63,19 @@ _RENAMED: Final = {
     "novita-ai": "novita",
     "nvidia": "nvidia_nim",
     "opencode-go": "opencode_go",
+    "sarvam": "sarvam",
     "sap-ai-core": "sap",
     "snowflake-cortex": "snowflake",
     "togetherai": "together_ai",
+    "venice": "veniceai",
     "vercel": "vercel_ai_gateway",
     "xiaomi": "xiaomi_mimo",
 }
 
+# Not mapped although LiteLLM knows them: github-copilot (a subscription, not per-token
+# billing; resolving it in LiteLLM even starts a device-login flow over the network) and
+# huggingface (LiteLLM reads `huggingface/<inference provider>/<org>/<model>`, so our
+# `huggingface/<org>/<model>` would be priced at 0 there: found by test_litellm_shared.py).
 LITELLM_PROVIDERS: Final[dict[str, str]] = {**{p: p for p in _SAME_NAME}, **_RENAMED}
 
 # Providers whose models LiteLLM's own map also lists under the bare model name

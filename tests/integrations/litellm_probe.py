@@ -2,8 +2,9 @@
 token counts with it. A child process because litellm reads LITELLM_MODEL_COST_MAP_URL once,
 at import, as a deployment would.
 
-stdin: {"mode": "env" | "register", "url": cost map URL, "cases": [Case]}
-stdout: {"source": litellm's cost-map source info, "providers": litellm's provider names,
+stdin: {"mode": "env" | "register", "url": cost map URL, "cases": [Case], "providers": [name]}
+stdout: {"source": litellm's cost-map source info, "resolved": {name: provider litellm
+         routes "<name>/some-model" to, or null},
          "results": [{"cost_per_token": [prompt, completion], "completion_cost": total}]}
 A Case: {"model", "provider" (or null), "input", "output", "cached", "write"}; tokens as
 estimateCost counts them (input excludes cached and cache-write tokens).
@@ -49,6 +50,14 @@ def _price(case: dict[str, Any]) -> dict[str, Any]:
     return {"cost_per_token": list(per_token), "completion_cost": total}
 
 
+def _resolve(provider: str) -> str | None:
+    """The provider litellm routes `<provider>/some-model` to, or None."""
+    try:
+        return str(litellm.get_llm_provider(model=f"{provider}/some-model")[1])
+    except Exception:  # litellm raises BadRequestError for a provider it does not know
+        return None
+
+
 def main() -> None:
     request = json.load(sys.stdin)
     # litellm prints hints to stdout (e.g. its provider list URL): keep stdout for the answer.
@@ -57,7 +66,7 @@ def main() -> None:
             litellm.register_model(model_cost=request["url"])
         out = {
             "source": dict(get_model_cost_map_source_info()),
-            "providers": sorted(str(getattr(p, "value", p)) for p in litellm.provider_list),
+            "resolved": {name: _resolve(name) for name in request["providers"]},
             "results": [_price(case) for case in request["cases"]],
         }
     json.dump(out, sys.stdout)
