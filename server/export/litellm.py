@@ -33,6 +33,7 @@ from server.tables import models, offerings
 
 PER_TOKEN = Decimal(1_000_000)
 LISTED_STATUSES = ("active", "deprecated")
+UNBILLABLE_LISTINGS = ("playground", "price_unknown")
 
 # Our price column -> LiteLLM's per-token field (tiers append `_above_<N>_tokens`).
 _TOKEN_PRICES = {
@@ -80,6 +81,10 @@ def skip_reason(row: Row) -> str | None:
     """Why this offering cannot be priced truthfully in LiteLLM's format, or None."""
     if row["provider_id"] not in LITELLM_PROVIDERS:
         return "provider unknown to LiteLLM"
+    # Issue 14's listing kind, once the column exists: a playground listing cannot be
+    # called through the provider's API, so LiteLLM could never bill it.
+    if row.get("listing_kind") in UNBILLABLE_LISTINGS:
+        return f"{row['listing_kind']} listing"
     if row["price_variable"]:
         return "price varies with the routed model"
     if row["input_price"] is None or row["output_price"] is None:

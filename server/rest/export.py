@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import orjson
@@ -13,8 +14,12 @@ from server.rest.state import BODY_CACHE, read_snapshot
 
 log = logging.getLogger(__name__)
 
+LITELLM_PATH = "/v1/export/litellm.json"
 LITELLM_TTL_S = 3600
 LITELLM_CACHE_KEY = "export:litellm"
+# One build at a time per replica: the map of a full catalog takes ~0.1 s of CPU, and every
+# LiteLLM process polling it after a sync would otherwise build its own copy at once.
+BUILD_LOCK = web.AppKey("litellm_export_build_lock", asyncio.Lock)
 
 
 async def litellm_export_handler(request: web.Request) -> web.Response:
@@ -38,4 +43,11 @@ async def litellm_export_handler(request: web.Request) -> web.Response:
         # Sorted keys: the same catalog always gives the same bytes (and ETag).
         return version, orjson.dumps(cost_map.entries, option=orjson.OPT_SORT_KEYS)
 
-    return await cache.answer(request, LITELLM_CACHE_KEY, LITELLM_TTL_S, build)
+    # Waiters find the body the first one built (answer() looks in the cache again).
+    async with request.app[BUILD_LOCK]:
+        return await cache.answer(request, LITELLM_CACHE_KEY, LITELLM_TTL_S, build)
+
+
+def setup_export(app: web.Application) -> None:
+    app[BUILD_LOCK] = asyncio.Lock()
+    app.router.add_get(LITELLM_PATH, litellm_export_handler)

@@ -131,6 +131,21 @@ async def _wait_for_new_etag(client: Client, etag: str) -> Any:
     raise AssertionError("the export kept its ETag after the catalog version changed")
 
 
+async def test_concurrent_requests_after_a_sync_build_the_map_once(
+    client: Client, seeded: SeedInfo
+) -> None:
+    before = sample_value(
+        await (await client.get("/metrics")).text(),
+        "effect_models_cache_misses_total",
+        layer="rest",
+    )
+    answers = await asyncio.gather(*(client.get(URL) for _ in range(20)))
+    assert {a.status for a in answers} == {200}
+    assert len({a.headers["ETag"] for a in answers}) == 1
+    scrape = await (await client.get("/metrics")).text()
+    assert sample_value(scrape, "effect_models_cache_misses_total", layer="rest") == before + 1
+
+
 async def test_empty_catalog_is_an_empty_map(client: Client) -> None:
     resp = await client.get(URL)
     assert resp.status == 200
@@ -203,6 +218,8 @@ def _row(**fields: Any) -> dict[str, Any]:
         ({"output_price": None}, "input or output price unknown"),
         ({"request_price": Decimal("0.005")}, "per-request price (no LiteLLM chat field)"),
         ({"output_modalities": ["image"]}, "model produces no text"),
+        ({"listing_kind": "playground"}, "playground listing"),
+        ({"listing_kind": "free_variant", "input_price": Decimal("0")}, None),
         ({"request_price": Decimal("0")}, None),
         ({"output_modalities": []}, None),
         ({"output_modalities": ["text", "image"]}, None),
