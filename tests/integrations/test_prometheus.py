@@ -17,6 +17,7 @@ import re
 import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,12 @@ import pytest
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.app import create_app
 from server.settings import Settings
+from server.tables import sync_runs
 from sync.service import SYNC_SERVICE
 from tests.conftest import ADMIN_TOKEN
 from tests.sync.support import file_settings
@@ -280,3 +284,24 @@ async def test_every_board_query_runs_in_prometheus(prometheus: Prometheus) -> N
         returned += bool(data["result"])
     # Most panels show data after a sync and a little traffic (error-only panels may not).
     assert returned >= len(dashboard_exprs()) - 4, returned
+
+
+async def test_two_failed_syncs_page_through_the_real_pipeline(
+    prometheus: Prometheus, engine: AsyncEngine
+) -> None:
+    """Rows in sync_runs -> the scrape-time gauge -> the rule -> a firing alert."""
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(sync_runs),
+            [
+                {"trigger": "schedule", "status": "failed", "started_at": now, "finished_at": now}
+                for _ in range(2)
+            ],
+        )
+    query = 'ALERTS{alertname="EffectModelsSyncFailedTwice", alertstate="firing"}'
+    for _ in range(100):
+        if (await prometheus.query(query))["result"]:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError("EffectModelsSyncFailedTwice never fired")
