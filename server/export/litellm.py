@@ -61,11 +61,6 @@ _INPUT_FLAGS = {
 }
 
 
-@dataclass(frozen=True)
-class Skip:
-    reason: str
-
-
 def per_token(price: Any) -> float:
     """USD per 1M tokens (Decimal, or its text) -> USD per token, the nearest float."""
     return float(Decimal(str(price)) / PER_TOKEN)
@@ -107,7 +102,8 @@ def _tiers(row: Row) -> dict[str, float]:
     estimateCost does), so LiteLLM, which carries a lower tier's price up, agrees."""
     out: dict[str, float] = {}
     for tier in row["price_tiers"] or []:
-        suffix = tier_suffix(int(tier["above_tokens"]))
+        # A tier without a threshold applies from the first token, as in estimateCost.
+        suffix = tier_suffix(int(tier.get("above_tokens", 0)))
         for col, name in _TOKEN_PRICES.items():
             price = tier.get(col) if tier.get(col) is not None else row[col]
             if price is not None:
