@@ -300,7 +300,7 @@ async def test_two_failed_syncs_page_through_the_real_pipeline(
             ],
         )
     query = 'ALERTS{alertname="EffectModelsSyncFailedTwice", alertstate="firing"}'
-    for _ in range(100):
+    for _ in range(150):  # scraped and evaluated every second: ~2 s when idle
         if (await prometheus.query(query))["result"]:
             return
         await asyncio.sleep(0.2)
