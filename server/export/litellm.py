@@ -76,8 +76,8 @@ def skip_reason(row: Row) -> str | None:
     """Why this offering cannot be priced truthfully in LiteLLM's format, or None."""
     if row["provider_id"] not in LITELLM_PROVIDERS:
         return "provider unknown to LiteLLM"
-    # Issue 14's listing kind, once the column exists: a playground listing cannot be
-    # called through the provider's API, so LiteLLM could never bill it.
+    # Issue 14's listing kind, once the column exists: a playground is a rate-limited free
+    # demo, and its 0 would make LiteLLM book real usage as free; price_unknown has no price.
     if row.get("listing_kind") in UNBILLABLE_LISTINGS:
         return f"{row['listing_kind']} listing"
     if row["price_variable"]:
