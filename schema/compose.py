@@ -5,17 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from schema.catalog import CatalogQueries
 from schema.changes import ChangeQueries, ChangeSubscriptions
+from schema.context import Context
+from schema.document_cache import DocumentCache
 from schema.errors import apply_error_policy
 from schema.execution import LeafFastExecutor
-from schema.limits import LIMIT_RULES, MAX_TOKENS
+from schema.limits import LIMIT_RULES, MAX_TOKENS, FragmentExpansionRule
 from schema.models import ModelQueries
 from schema.providers import ProviderQueries
 from schema.scalars import SCALAR_MAP
@@ -31,10 +35,19 @@ Subscription = merge_types("Subscription", (ChangeSubscriptions, SyncSubscriptio
 
 # Built once: the validation cache keys on the rule tuple.
 EXTRA_RULES = (*LIMIT_RULES, NoNulInStringsRule)
-CACHE_SIZE = 1024
-# Process-wide LRU caches (Strawberry keeps them at module level, keyed by maxsize).
-_parse = ParserCache(maxsize=CACHE_SIZE).cached_parse_document
-_validate = ValidationCache(maxsize=CACHE_SIZE).cached_validate_document
+# Process-wide, bounded by count and bytes; server settings resize it (setup_graphql).
+DOCUMENTS = DocumentCache(max_entries=1024, max_bytes=64 << 20, max_document_bytes=64 << 10)
+
+
+def validate_in_two_steps(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    """The fragment expansion check alone first: the other rules walk the document with its
+    fragments inlined, which is exponential in a fan-out document (schema.limits)."""
+    errors = validate(schema, document, (FragmentExpansionRule,))
+    if errors:
+        return errors
+    return validate_document(schema, document, rules)
 
 
 class RequestPipeline(SchemaExtension):
@@ -45,7 +58,8 @@ class RequestPipeline(SchemaExtension):
     ValidationCache and ErrorPolicy did as five: Strawberry instantiates every extension
     and runs each one's hooks on every request, which cost ~1 ms per request here
     (bench/graphql_bench.py). The limit rules are the same classes every time, so the
-    validation cache's key (schema, document, rules) repeats.
+    validation result remembered with a cached document (schema.document_cache) is
+    found again.
     """
 
     def on_operation(self) -> Iterator[None]:
@@ -58,17 +72,43 @@ class RequestPipeline(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        context.graphql_document = _parse(context.query, **context.parse_options)
+        assert context.query is not None  # Strawberry refuses a request without one earlier
+        context.graphql_document = DOCUMENTS.parse(context.query, context.parse_options)
         yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        context.pre_execution_errors = _validate(
-            context.schema._schema, context.graphql_document, context.validation_rules
+        document, rules = context.graphql_document, context.validation_rules
+        assert context.query is not None and document is not None
+        context.pre_execution_errors = DOCUMENTS.validate(
+            context.query,
+            context.parse_options,
+            document,
+            rules,
+            lambda: validate_in_two_steps(context.schema._schema, document, rules),
         )
         if not context.pre_execution_errors and holds_nul(context.variables):
             context.pre_execution_errors = [nul_error()]
+        if not context.pre_execution_errors and _subscription_over_http(context):
+            context.pre_execution_errors = [SUBSCRIPTION_OVER_HTTP]
         yield
+
+
+SUBSCRIPTION_OVER_HTTP = GraphQLError(
+    "subscriptions are served over websockets (graphql-transport-ws) only",
+    extensions={"code": "VALIDATION_ERROR"},
+)
+
+
+def _subscription_over_http(context: ExecutionContext) -> bool:
+    """Over plain HTTP a subscription field resolved to nothing (an internal error)."""
+    request_context = context.context
+    if not isinstance(request_context, Context) or request_context.over_websocket:
+        return False
+    try:
+        return context.operation_type is OperationType.SUBSCRIPTION
+    except Exception:  # no such operation: Strawberry reports that itself
+        return False
 
 
 class CatalogSchema(strawberry.Schema):

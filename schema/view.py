@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import orjson
 from aiohttp import web
+from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -27,6 +28,7 @@ from schema.graphiql import graphiql_html, setup_graphiql_assets
 from server import metrics
 from server.cache import ResponseCache, create_cache
 from server.catalog_version import CatalogVersion
+from server.errors import ApiError, MethodNotAllowed, NotFound, ValidationError
 from server.keys import ENGINE, REDIS
 from sync.service import SYNC_SERVICE
 
@@ -56,9 +58,22 @@ class _KnownGood:
             self._items.popitem(last=False)
 
 
-def document_hash(query: str, variables: Any, operation_name: Any) -> str:
-    payload = orjson.dumps([query, variables, operation_name], option=orjson.OPT_SORT_KEYS)
+def document_hash(query: str, variables: Any, operation_name: Any) -> str | None:
+    """None when the variables cannot be hashed (nested deeper than orjson writes)."""
+    try:
+        payload = orjson.dumps([query, variables, operation_name], option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return None
     return hashlib.sha256(payload).hexdigest()
+
+
+_REFUSALS: dict[int, type[ApiError]] = {404: NotFound, 405: MethodNotAllowed}
+
+
+def as_api_error(exc: HTTPException) -> ApiError:
+    """Strawberry's plain-text refusals (a body that is not a JSON object, no query, a
+    mutation over GET…) as the JSON error envelope every other route answers with."""
+    return _REFUSALS.get(exc.status_code, ValidationError)(exc.reason)
 
 
 async def request_hash(request: web.Request) -> str | None:
@@ -95,6 +110,21 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
     def encode_json(self, data: object) -> str:
         # str, not bytes: websocket frames must be text for graphql-transport-ws clients.
         return orjson.dumps(data).decode()
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson, not json: it refuses invalid UTF-8, lone surrogates, numbers beyond a
+        double (1e999999) and nesting deeper than 1,024 with a JSONDecodeError (a 400),
+        where json.loads hit the recursion limit or let the bad value through (a 500)."""
+        return orjson.loads(data)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """A JSON body must be an object (or a list: Strawberry answers "batching is not
+        enabled"); a string, number or null used to fail inside Strawberry with a 500."""
+        if request.method == "POST" and "application/json" in (request.content_type or ""):
+            body = self.parse_json(await request.get_body())
+            if not isinstance(body, dict | list):
+                raise HTTPException(400, "the request body must be a JSON object")
+        return await super().parse_http_body(request)
 
     def create_response(
         self,
@@ -145,9 +175,15 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
 
         service.add_commit_listener(on_commit)
 
+    async def _run(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self.run(request=request)
+        except HTTPException as exc:
+            raise as_api_error(exc) from None
+
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
-            return await super().__call__(request)
+            return await self._run(request)
         if not self._response_cache:
             return await self._execute(request, None)
         key = await self._request_key(request)
@@ -174,7 +210,7 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
 
     async def _execute(self, request: web.Request, known_key: str | None) -> web.StreamResponse:
         try:
-            response = await super().__call__(request)
+            response = await self._run(request)
         finally:
             context = request.get(CONTEXT_KEY)
             if context is not None:

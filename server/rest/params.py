@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from server.errors import ValidationError
+from server.storable_text import MAX_TEXT_LENGTH as MAX_TEXT_LENGTH  # shared with GraphQL
 
-MAX_TEXT_LENGTH = 200
 MAX_PRICE = 1_000_000
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
