@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from schema import limits
 from schema.catalog import CatalogQueries
 from schema.changes import ChangeQueries, ChangeSubscriptions
 from schema.context import Context
@@ -25,6 +26,7 @@ from schema.providers import ProviderQueries
 from schema.scalars import SCALAR_MAP
 from schema.sync import SyncMutations, SyncQueries, SyncSubscriptions
 from schema.text_input import NoNulInStringsRule, nul_error
+from server.bounds import Bounds
 from server.storable_text import holds_nul
 
 Query = merge_types(
@@ -35,8 +37,24 @@ Subscription = merge_types("Subscription", (ChangeSubscriptions, SyncSubscriptio
 
 # Built once: the validation cache keys on the rule tuple.
 EXTRA_RULES = (*LIMIT_RULES, NoNulInStringsRule)
-# Process-wide, bounded by count and bytes; server settings resize it (setup_graphql).
-DOCUMENTS = DocumentCache(max_entries=1024, max_bytes=64 << 20, max_document_bytes=64 << 10)
+# Process-wide, bounded by count and bytes; the settings resize it (configure_documents).
+_DEFAULTS = Bounds()
+DOCUMENTS = DocumentCache(
+    _DEFAULTS.graphql_cache_entries,
+    _DEFAULTS.graphql_cache_bytes,
+    _DEFAULTS.graphql_cache_max_document_bytes,
+)
+
+
+def configure_documents(bounds: Bounds) -> None:
+    """Apply the settings to the process-wide document cache and expansion limit (the
+    schema is process-wide, so the last app created decides)."""
+    DOCUMENTS.configure(
+        bounds.graphql_cache_entries,
+        bounds.graphql_cache_bytes,
+        bounds.graphql_cache_max_document_bytes,
+    )
+    limits.configure(bounds.graphql_max_expanded_selections)
 
 
 def validate_in_two_steps(

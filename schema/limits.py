@@ -188,7 +188,12 @@ class _Expansion:
         return self.sizes[name]
 
 
-def expanded_size(document: DocumentNode, cap: int = MAX_EXPANDED_SELECTIONS) -> int:
+def configure(max_expanded_selections: int) -> None:
+    global MAX_EXPANDED_SELECTIONS
+    MAX_EXPANDED_SELECTIONS = max_expanded_selections
+
+
+def expanded_size(document: DocumentNode, cap: int) -> int:
     """How many selections the document's operations hold with every fragment inlined
     (saturating just above `cap`)."""
     fragments = {
@@ -206,7 +211,7 @@ class FragmentExpansionRule(ValidationRule):
     """Refuses a document whose inlined size is over the limit (run on its own, first)."""
 
     def enter_document(self, node: DocumentNode, *_: Any) -> None:
-        size = expanded_size(node)
+        size = expanded_size(node, MAX_EXPANDED_SELECTIONS)
         if size > MAX_EXPANDED_SELECTIONS:
             self.report_error(_expansion_error(size, MAX_EXPANDED_SELECTIONS))
 

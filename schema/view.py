@@ -14,6 +14,7 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any, cast
 
 import orjson
@@ -21,15 +22,23 @@ from aiohttp import web
 from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
+from schema.compose import configure_documents
 from schema.context import Context, build_context
 from schema.graphiql import graphiql_html, setup_graphiql_assets
+from schema.websockets import (
+    WS_CLIENT_IP,
+    WS_CLIENTS,
+    CappedTransportWSHandler,
+    WebsocketClients,
+)
 from server import metrics
 from server.cache import ResponseCache, create_cache
 from server.catalog_version import CatalogVersion
 from server.errors import ApiError, MethodNotAllowed, NotFound, ValidationError
-from server.keys import ENGINE, REDIS
+from server.keys import ENGINE, REDIS, SETTINGS
 from sync.service import SYNC_SERVICE
 
 log = logging.getLogger(__name__)
@@ -95,9 +104,18 @@ async def request_hash(request: web.Request) -> str | None:
 
 
 class CatalogGraphQLView(GraphQLView[Context, None]):
-    def __init__(self, *args: Any, response_cache: bool = True, **kwargs: Any) -> None:
+    graphql_transport_ws_handler_class = CappedTransportWSHandler
+
+    def __init__(
+        self,
+        *args: Any,
+        response_cache: bool = True,
+        websocket_clients: WebsocketClients | None = None,
+        **kwargs: Any,
+    ) -> None:
         """response_cache=False is for bench/graphql_bench.py: every request executes."""
         super().__init__(*args, **kwargs)
+        self._clients = websocket_clients or WebsocketClients(20, 100, ())
         self._response_cache = response_cache
         self._known_good = _KnownGood()
         self._cache: ResponseCache | None = None
@@ -183,7 +201,10 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
-            return await self._run(request)
+            with self._clients.connection(request) as ip:  # 429 over the per-IP cap
+                request[WS_CLIENTS] = self._clients
+                request[WS_CLIENT_IP] = ip
+                return await self._run(request)
         if not self._response_cache:
             return await self._execute(request, None)
         key = await self._request_key(request)
@@ -275,7 +296,22 @@ def setup_graphql(app: web.Application) -> None:
     """
     from schema.compose import schema
 
-    view = CatalogGraphQLView(schema=schema, graphql_ide="graphiql")
+    settings = app[SETTINGS]
+    bounds = settings.bounds
+    configure_documents(bounds)
+    view = CatalogGraphQLView(
+        schema=schema,
+        graphql_ide="graphiql",
+        # Not the legacy graphql-ws: it has no time limit for connection_init.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(milliseconds=bounds.ws_init_timeout_ms),
+        max_subscriptions_per_connection=bounds.ws_max_subscriptions_per_ip,
+        websocket_clients=WebsocketClients(
+            bounds.ws_max_connections_per_ip,
+            bounds.ws_max_subscriptions_per_ip,
+            settings.trusted_proxies,
+        ),
+    )
     app.router.add_route("GET", "/graphql", view)
     app.router.add_route("POST", "/graphql", view)
     setup_graphiql_assets(app)
