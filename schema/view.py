@@ -175,7 +175,9 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
     def _resources(self, app: web.Application) -> tuple[ResponseCache, CatalogVersion]:
         if self._cache is None or self._version is None:
             self._cache = create_cache(
-                app[REDIS], lambda op: metrics.CACHE_ERRORS.labels(operation=op).inc()
+                app[REDIS],
+                lambda op: metrics.CACHE_ERRORS.labels(operation=op).inc(),
+                app[SETTINGS].bounds,
             )
             self._version = CatalogVersion(app[ENGINE])
         return self._cache, self._version

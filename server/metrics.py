@@ -57,7 +57,13 @@ RATE_LIMIT_REJECTIONS = Counter(
 )
 RATE_LIMIT_FAIL_OPEN = Counter(
     "rate_limit_fail_open",
-    "Requests let through because the rate-limit store (Redis) failed",
+    "Requests counted by the in-process limiter because the rate-limit store (Redis) failed",
+    namespace=_NS,
+    registry=REGISTRY,
+)
+REDIS_CIRCUIT_OPEN = Gauge(
+    "redis_circuit_open",
+    "1 while this replica skips Redis after repeated failures (server.redis_client)",
     namespace=_NS,
     registry=REGISTRY,
 )
