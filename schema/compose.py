@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import strawberry
@@ -91,7 +92,11 @@ class RequestPipeline(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         assert context.query is not None  # Strawberry refuses a request without one earlier
-        context.graphql_document = DOCUMENTS.parse(context.query, context.parse_options)
+        # On a syntax error the document is left unparsed: Strawberry parses again and
+        # answers the error. Raised from this hook it escaped a websocket operation as an
+        # ERROR log echoing the whole document, and the client only got `complete`.
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = DOCUMENTS.parse(context.query, context.parse_options)
         yield
 
     def on_validate(self) -> Iterator[None]:

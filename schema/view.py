@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
 CONTEXT_KEY = web.RequestKey("graphql_context", Context)
 VERSION_HEADER = "X-Catalog-Version"
+MAX_MESSAGE_BYTES = 1024 * 1024  # a websocket message, as server.app's HTTP body limit
 _HITS = metrics.CACHE_HITS.labels("graphql")
 _MISSES = metrics.CACHE_MISSES.labels("graphql")
 
@@ -128,6 +129,16 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
     def encode_json(self, data: object) -> str:
         # str, not bytes: websocket frames must be text for graphql-transport-ws clients.
         return orjson.dumps(data).decode()
+
+    async def create_websocket_response(
+        self, request: web.Request, subprotocol: str | None
+    ) -> web.WebSocketResponse:
+        """As Strawberry's, with messages capped like HTTP bodies (aiohttp allows 4 MiB)."""
+        ws = web.WebSocketResponse(
+            protocols=[subprotocol] if subprotocol else [], max_msg_size=MAX_MESSAGE_BYTES
+        )
+        await ws.prepare(request)
+        return ws
 
     def decode_json(self, data: str | bytes) -> object:
         """orjson, not json: it refuses invalid UTF-8, lone surrogates, numbers beyond a

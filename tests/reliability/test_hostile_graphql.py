@@ -8,6 +8,7 @@ on time and memory — that /health keeps answering and RSS stays bounded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -219,7 +220,7 @@ async def test_websocket_connections_and_subscriptions_are_capped_per_ip(
         await (await _connect(session, url)).close()
 
 
-async def test_websockets_without_init_or_with_the_legacy_protocol_are_closed(
+async def test_websockets_without_init_legacy_or_oversized_are_closed(
     replicas: StartReplicas, database_url: str, engine: AsyncEngine
 ) -> None:
     replica = await _replica(replicas, database_url, engine, WS_INIT_TIMEOUT_MS="500")
@@ -234,6 +235,23 @@ async def test_websockets_without_init_or_with_the_legacy_protocol_are_closed(
         async with session.ws_connect(f"{replica.url}/graphql", protocols=["graphql-ws"]) as old:
             message = await old.receive(timeout=10)
         assert message.type == aiohttp.WSMsgType.CLOSE and message.data == 4406, message
+        for size, close_code in ((900 * 1024, 4400), (2 * 1024 * 1024, 1009)):
+            # Over the token limit (4400), over the message size (1009): closed, and the
+            # document is not echoed into the log (20 MB sent used to log 21.7 MB).
+            async with session.ws_connect(
+                f"{replica.url}/graphql", protocols=["graphql-transport-ws"], max_msg_size=0
+            ) as ws:
+                await ws.send_json({"type": "connection_init"})
+                assert (await ws.receive_json(timeout=30))["type"] == "connection_ack"
+                document = "{ " + "a " * (size // 2) + "}"
+                with contextlib.suppress(ConnectionError):
+                    await ws.send_json(
+                        {"id": "1", "type": "subscribe", "payload": {"query": document}}
+                    )
+                message = await ws.receive(timeout=30)
+            assert message.type == aiohttp.WSMsgType.CLOSE and message.data == close_code
+    assert _error_lines(replica) == []
+    assert len(replica.log_text()) < 100_000
 
 
 # ------------------------------------------------------------------ 6. bad bodies
