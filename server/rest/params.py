@@ -77,7 +77,7 @@ def choices(query: Mapping[str, str], name: str, allowed: Collection[str]) -> tu
 
 def one_of(query: Mapping[str, str], name: str, allowed: Collection[str]) -> str | None:
     raw = query.get(name)
-    if not raw:
+    if raw is None:  # an empty value is a mistake, not "no filter"
         return None
     if raw not in allowed:
         raise _invalid(name, f"must be one of: {', '.join(sorted(allowed))}", raw)
