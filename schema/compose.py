@@ -43,7 +43,7 @@ _DEFAULTS = Bounds()
 DOCUMENTS = DocumentCache(
     _DEFAULTS.graphql_cache_entries,
     _DEFAULTS.graphql_cache_bytes,
-    _DEFAULTS.graphql_cache_max_document_bytes,
+    _DEFAULTS.graphql_max_document_chars,
 )
 
 
@@ -53,7 +53,7 @@ def configure_documents(bounds: Bounds) -> None:
     DOCUMENTS.configure(
         bounds.graphql_cache_entries,
         bounds.graphql_cache_bytes,
-        bounds.graphql_cache_max_document_bytes,
+        bounds.graphql_max_document_chars,
     )
     limits.configure(bounds.graphql_max_expanded_selections)
 

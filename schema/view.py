@@ -37,7 +37,7 @@ from schema.websockets import (
 from server import metrics
 from server.cache import ResponseCache, create_cache
 from server.catalog_version import CatalogVersion
-from server.errors import ApiError, MethodNotAllowed, NotFound, ValidationError
+from server.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, ValidationError
 from server.keys import ENGINE, REDIS, SETTINGS
 from sync.service import SYNC_SERVICE
 
@@ -77,7 +77,11 @@ def document_hash(query: str, variables: Any, operation_name: Any) -> str | None
     return hashlib.sha256(payload).hexdigest()
 
 
-_REFUSALS: dict[int, type[ApiError]] = {404: NotFound, 405: MethodNotAllowed}
+_REFUSALS: dict[int, type[ApiError]] = {
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+}
 
 
 def as_api_error(exc: HTTPException) -> ApiError:
@@ -153,7 +157,12 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
             body = self.parse_json(await request.get_body())
             if not isinstance(body, dict | list):
                 raise HTTPException(400, "the request body must be a JSON object")
-        return await super().parse_http_body(request)
+        data = await super().parse_http_body(request)
+        for item in data if isinstance(data, list) else [data]:
+            refusal = self._clients.document_refusal(item.query)
+            if refusal is not None:
+                raise HTTPException(413, refusal)
+        return data
 
     def create_response(
         self,
@@ -323,6 +332,7 @@ def setup_graphql(app: web.Application) -> None:
             bounds.ws_max_connections_per_ip,
             bounds.ws_max_subscriptions_per_ip,
             settings.trusted_proxies,
+            bounds.graphql_max_document_chars,
         ),
     )
     app.router.add_route("GET", "/graphql", view)
