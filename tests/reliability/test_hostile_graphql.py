@@ -263,6 +263,25 @@ async def test_websockets_without_init_legacy_or_oversized_are_closed(
                     )
                 message = await ws.receive(timeout=30)
             assert message.type == aiohttp.WSMsgType.CLOSE and message.data == close_code
+        # Over GRAPHQL_MAX_DOCUMENT_CHARS: refused before parsing, the connection stays.
+        async with session.ws_connect(
+            f"{replica.url}/graphql", protocols=["graphql-transport-ws"]
+        ) as ws:
+            await ws.send_json({"type": "connection_init"})
+            assert (await ws.receive_json(timeout=30))["type"] == "connection_ack"
+            document = "# " + "x" * 70_000 + "\n{ catalog { __typename } }"
+            await ws.send_json({"id": "big", "type": "subscribe", "payload": {"query": document}})
+            answer = await ws.receive_json(timeout=30)
+            assert answer["type"] == "error", answer
+            assert answer["payload"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+            await ws.send_json(
+                {
+                    "id": "ok",
+                    "type": "subscribe",
+                    "payload": {"query": "{ catalog { __typename } }"},
+                }
+            )
+            assert (await ws.receive_json(timeout=30))["type"] == "next"
     assert _error_lines(replica) == []
     assert len(replica.log_text()) < 100_000
 
