@@ -55,7 +55,7 @@ def configure_documents(bounds: Bounds) -> None:
         bounds.graphql_cache_bytes,
         bounds.graphql_max_document_chars,
     )
-    limits.configure(bounds.graphql_max_expanded_selections)
+    limits.configure(bounds.graphql_max_expanded_selections, bounds.graphql_max_document_chars)
 
 
 def validate_in_two_steps(

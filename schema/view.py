@@ -28,6 +28,7 @@ from strawberry.types import ExecutionResult
 from schema.compose import configure_documents
 from schema.context import Context, build_context
 from schema.graphiql import graphiql_html, setup_graphiql_assets
+from schema.limits import document_refusal
 from schema.websockets import (
     WS_CLIENT_IP,
     WS_CLIENTS,
@@ -159,7 +160,7 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
                 raise HTTPException(400, "the request body must be a JSON object")
         data = await super().parse_http_body(request)
         for item in data if isinstance(data, list) else [data]:
-            refusal = self._clients.document_refusal(item.query)
+            refusal = document_refusal(item.query)
             if refusal is not None:
                 raise HTTPException(413, refusal)
         return data
@@ -332,7 +333,6 @@ def setup_graphql(app: web.Application) -> None:
             bounds.ws_max_connections_per_ip,
             bounds.ws_max_subscriptions_per_ip,
             settings.trusted_proxies,
-            bounds.graphql_max_document_chars,
         ),
     )
     app.router.add_route("GET", "/graphql", view)

@@ -27,6 +27,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
+from schema.limits import document_refusal
 from server.errors import RateLimited
 from server.ratelimit import client_ip
 from server.settings import IpNetwork
@@ -38,30 +39,15 @@ class WebsocketClients:
     """Live websocket handlers per client IP (one process)."""
 
     def __init__(
-        self,
-        max_connections: int,
-        max_subscriptions: int,
-        trusted: Sequence[IpNetwork],
-        max_document_chars: int = 64 * 1024,
+        self, max_connections: int, max_subscriptions: int, trusted: Sequence[IpNetwork]
     ) -> None:
         self.max_connections = max_connections
         self.max_subscriptions = max_subscriptions
-        self.max_document_chars = max_document_chars
         self._trusted = tuple(trusted)
         self._open: defaultdict[str, int] = defaultdict(int)
         self._handlers: defaultdict[str, set[BaseGraphQLTransportWSHandler[Any, Any]]] = (
             defaultdict(set)
         )
-
-    def document_refusal(self, query: object) -> str | None:
-        """Why a GraphQL document is refused before parsing (GRAPHQL_MAX_DOCUMENT_CHARS):
-        lexing a 0.9 MB comment held the event loop for ~0.3 s. None when it is not."""
-        if isinstance(query, str) and len(query) > self.max_document_chars:
-            return (
-                f"the GraphQL document is {len(query)} characters long; the limit is "
-                f"{self.max_document_chars}"
-            )
-        return None
 
     def client(self, request: web.Request) -> str:
         forwarded_for = request.headers.get(hdrs.X_FORWARDED_FOR)
@@ -116,7 +102,7 @@ class CappedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
         if not self.connection_acknowledged:
             await super().handle_subscribe(message)  # Strawberry closes it (4401)
             return
-        refusal = clients.document_refusal(message["payload"].get("query"))
+        refusal = document_refusal(message["payload"].get("query"))
         if refusal is not None:
             await self._refuse(
                 message, GraphQLError(refusal, extensions={"code": "PAYLOAD_TOO_LARGE"})
