@@ -258,7 +258,8 @@ def _collect_scores(
 
 
 def _denormalize(catalog: Catalog) -> None:
-    """Copy headline scores and cheapest prices onto model rows (list sorts need no join)."""
+    """Copy headline scores onto model rows (list sorts need no join); the cheapest prices
+    are derived by sync.write from the stored offerings (sync.cheapest)."""
     for column, metric in (
         ("intelligence_index", "intelligence_index"),
         ("output_tokens_per_second", "median_output_tokens_per_second"),
@@ -271,15 +272,6 @@ def _denormalize(catalog: Catalog) -> None:
                     best[mid] = rank
         for mid, (_, value) in best.items():
             catalog.models[mid][column] = value
-    for column, price in (
-        ("cheapest_input_price", "input_price"),
-        ("cheapest_output_price", "output_price"),
-    ):
-        for row in catalog.offerings.values():
-            value = row[price]
-            model = catalog.models[row["model_id"]]
-            if value is not None and (model[column] is None or value < model[column]):
-                model[column] = value
 
 
 def _collect_providers(catalog: Catalog, sources: list[Normalized]) -> None:

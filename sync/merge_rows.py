@@ -27,12 +27,8 @@ def model_row(mid: str, items: list[SourceItem]) -> dict[str, Any]:
     row["sources"] = sorted({i.source for i in items})
     row["input_modalities"] = list(row["input_modalities"] or ())
     row["output_modalities"] = list(row["output_modalities"] or ())
-    for column in (
-        "intelligence_index",
-        "output_tokens_per_second",
-        "cheapest_input_price",
-        "cheapest_output_price",
-    ):
+    # Cheapest prices are not the merge's: sync.write derives them from stored offerings.
+    for column in ("intelligence_index", "output_tokens_per_second"):
         row[column] = None
     return row
 
@@ -50,6 +46,7 @@ def offering_facts(offering: OfferingFacts) -> dict[str, Any]:
     values.update({limit: getattr(offering, limit) for limit in _LIMITS})
     values["is_free"] = offering.prices.is_free
     values["price_variable"] = offering.prices.variable
+    values["listing_kind"] = offering.listing_kind
     return values
 
 
