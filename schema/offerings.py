@@ -84,21 +84,17 @@ def _tier(raw: Any) -> PriceTier:
     )
 
 
-@strawberry.enum(description="What kind of listing an offering is (README 'Listing kinds').")
+@strawberry.enum(
+    description="What kind of listing an offering is. PAID: a production API with a price "
+    "card. FREE_VARIANT: a free tier (a `:free` variant or a $0 listing). PLAYGROUND: a "
+    "free, rate-limited demo endpoint (e.g. GitHub Models, NVIDIA build). PRICE_UNKNOWN: no "
+    "per-token price (self-hosted, subscription plans, or not listed; prices are null)."
+)
 class ListingKind(Enum):
-    PAID = strawberry.enum_value("paid", description="A production API with a price card.")
-    FREE_VARIANT = strawberry.enum_value(
-        "free_variant", description="A free tier: a `:free` variant or a $0 listing."
-    )
-    PLAYGROUND = strawberry.enum_value(
-        "playground",
-        description="A free, rate-limited demo endpoint (e.g. GitHub Models, NVIDIA build).",
-    )
-    PRICE_UNKNOWN = strawberry.enum_value(
-        "price_unknown",
-        description="No per-token price: self-hosted, subscription plans, or not listed "
-        "(prices are null).",
-    )
+    PAID = "paid"
+    FREE_VARIANT = "free_variant"
+    PLAYGROUND = "playground"
+    PRICE_UNKNOWN = "price_unknown"
 
 
 @strawberry.type(description="One provider's offering of a model, with its price card.")
@@ -227,9 +223,7 @@ class OfferingFilterInput:
     def to_filter(self) -> OfferingFilter:
         kinds = tuple(k.value for k in self.listing_kinds or ())
         statuses = OfferingFilter.statuses if self.statuses is None else tuple(self.statuses)
-        return OfferingFilter(
-            self.provider, statuses, self.free_only, self.max_input_price, kinds
-        )
+        return OfferingFilter(self.provider, statuses, self.free_only, self.max_input_price, kinds)
 
 
 @strawberry.enum(name="OfferingSortField")

@@ -16,29 +16,35 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type informat
 
 from server.tables import PAID_KINDS, WITH_FREE_KINDS
 
-
-def _best(alias: str, kinds_param: str) -> str:
-    return (
-        "LEFT JOIN LATERAL (SELECT o.input_price, o.output_price FROM offerings o "
-        "WHERE o.model_id = m2.id AND o.status = 'active' "
-        f"AND o.listing_kind = ANY({kinds_param}) "
-        "AND o.input_price IS NOT NULL AND o.output_price IS NOT NULL "
-        "ORDER BY o.input_price + o.output_price, o.provider_id, o.provider_model_id "
-        f"LIMIT 1) {alias} ON true"
-    )
-
-
-_REFRESH = f"""
+_REFRESH = """
+WITH best AS (
+    SELECT m2.id,
+        paid.input_price AS paid_in, paid.output_price AS paid_out,
+        free.input_price AS any_in, free.output_price AS any_out
+    FROM models m2
+    LEFT JOIN LATERAL (
+        SELECT o.input_price, o.output_price FROM offerings o
+        WHERE o.model_id = m2.id AND o.status = 'active' AND o.listing_kind = ANY($1::text[])
+          AND o.input_price IS NOT NULL AND o.output_price IS NOT NULL
+        ORDER BY o.input_price + o.output_price, o.provider_id, o.provider_model_id LIMIT 1
+    ) paid ON true
+    LEFT JOIN LATERAL (
+        SELECT o.input_price, o.output_price FROM offerings o
+        WHERE o.model_id = m2.id AND o.status = 'active' AND o.listing_kind = ANY($2::text[])
+          AND o.input_price IS NOT NULL AND o.output_price IS NOT NULL
+        ORDER BY o.input_price + o.output_price, o.provider_id, o.provider_model_id LIMIT 1
+    ) free ON true
+)
 UPDATE models m SET
-    cheapest_input_price = paid.input_price, cheapest_output_price = paid.output_price,
-    cheapest_any_input_price = free.input_price, cheapest_any_output_price = free.output_price
-FROM models m2 {_best("paid", "$1::text[]")} {_best("free", "$2::text[]")}
-WHERE m.id = m2.id AND (
-    m.cheapest_input_price IS DISTINCT FROM paid.input_price
-    OR m.cheapest_output_price IS DISTINCT FROM paid.output_price
-    OR m.cheapest_any_input_price IS DISTINCT FROM free.input_price
-    OR m.cheapest_any_output_price IS DISTINCT FROM free.output_price)
-"""  # noqa: S608 - no user input: constant SQL fragments
+    cheapest_input_price = best.paid_in, cheapest_output_price = best.paid_out,
+    cheapest_any_input_price = best.any_in, cheapest_any_output_price = best.any_out
+FROM best
+WHERE m.id = best.id AND (
+    m.cheapest_input_price IS DISTINCT FROM best.paid_in
+    OR m.cheapest_output_price IS DISTINCT FROM best.paid_out
+    OR m.cheapest_any_input_price IS DISTINCT FROM best.any_in
+    OR m.cheapest_any_output_price IS DISTINCT FROM best.any_out)
+"""
 
 
 async def refresh_cheapest_prices(conn: asyncpg.Connection) -> int:

@@ -25,8 +25,6 @@ from sync.records import Prices
 _FREE_SUFFIXES = (":free", "-free")
 
 
-
-
 @cache
 def _providers() -> tuple[frozenset[str], frozenset[str]]:
     """(playground providers, unpriced providers) from the data file."""

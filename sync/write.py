@@ -32,7 +32,8 @@ MODEL_COLUMNS = (
 )  # fmt: skip
 OFFERING_COLUMNS = (
     "provider_id", "provider_model_id", "model_id", "name", *PRICE_FIELDS, "price_tiers",
-    "is_free", "price_variable", "listing_kind", *_LIMITS, "expires_on", "status", "source", "provenance",
+    "is_free", "price_variable", "listing_kind", *_LIMITS, "expires_on", "status", "source",
+    "provenance",
 )  # fmt: skip
 _JSON_COLUMNS = {"price_tiers", "provenance"}
 _SELECT_OFFERINGS = (

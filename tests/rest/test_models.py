@@ -85,13 +85,22 @@ async def test_gpt_4o_record_values(client: Client, seeded: SeedInfo) -> None:
     assert record["offeringsCount"] == 2
 
 
-async def test_prices_fall_back_to_the_cheapest_offering(client: Client, seeded: SeedInfo) -> None:
-    # meta has no offering of its own: the cheapest one is OpenRouter's free variant.
+async def test_prices_are_the_cheapest_paid_offering(client: Client, seeded: SeedInfo) -> None:
+    # The cheapest PAID offering is deepinfra's; OpenRouter's :free variant counts only
+    # when the client asks for free tiers.
     record = (await (await client.get("/v1/models/meta/llama-3.1-8b-instruct")).json())["data"]
     assert record["provider"] == "meta"
-    assert record["pricingProvider"] == "openrouter"
-    assert (record["inputCost"], record["outputCost"], record["pricingKnown"]) == (0, 0, True)
+    assert (record["pricingProvider"], record["pricingListingKind"]) == ("deepinfra", "paid")
+    assert (record["inputCost"], record["outputCost"], record["pricingKnown"]) == (
+        0.03,
+        0.05,
+        True,
+    )
     assert record["openWeights"] is True
+    url = "/v1/models/meta/llama-3.1-8b-instruct?includeFree=true"
+    free = (await (await client.get(url)).json())["data"]
+    assert (free["pricingProvider"], free["pricingListingKind"]) == ("openrouter", "free_variant")
+    assert (free["inputCost"], free["outputCost"]) == (0, 0)
 
 
 async def test_unknown_prices_are_zero_and_flagged(client: Client, seeded: SeedInfo) -> None:
