@@ -50,6 +50,8 @@ class Settings:
     host: str = "0.0.0.0"  # noqa: S104 - a server in a container must listen on all interfaces
     admin_token: Secret | None = None
     sync_cron: str = ""
+    # Sync once at start-up when the catalog is empty (every APP_ENV); false turns it off.
+    sync_on_startup: bool = True
     sync_timeout_ms: int = 45_000
     api_retry_ms: int = 1_500
     db_retry_ms: int = 2_000
@@ -85,6 +87,7 @@ class Settings:
             "redis_url": mask_url(self.redis_url) if self.redis_url else None,
             "port": self.port,
             "sync_cron": self.sync_cron,
+            "sync_on_startup": self.sync_on_startup,
             "admin_token": self.admin_token,
             "artificial_analysis_api_key": self.artificial_analysis_api_key,
         }
@@ -177,6 +180,19 @@ def _cron(raw: str) -> str:
     return value
 
 
+_TRUE_WORDS = ("true", "1", "yes", "on")
+_FALSE_WORDS = ("false", "0", "no", "off")
+
+
+def _boolean(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE_WORDS:
+        return True
+    if value in _FALSE_WORDS:
+        return False
+    raise ValueError(f"must be true or false, got {raw!r}")
+
+
 def _nonempty(raw: str) -> str:
     if not raw.strip():
         raise ValueError("must not be empty")
@@ -196,6 +212,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PORT": ("port", _int_between(1, 65535)),
     "HOST": ("host", _nonempty),
     "ADMIN_TOKEN": ("admin_token", _admin_token),
+    "SYNC_ON_STARTUP": ("sync_on_startup", _boolean),
     "SYNC_TIMEOUT_MS": ("sync_timeout_ms", _int_between(1_000, 3_600_000)),
     "API_RETRY_MS": ("api_retry_ms", _int_between(0, 600_000)),
     "DB_RETRY_MS": ("db_retry_ms", _int_between(10, 600_000)),

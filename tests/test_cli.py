@@ -75,7 +75,13 @@ def test_usage_error_exits_2() -> None:
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--port", str(port), "--host", "127.0.0.1"],
-        env={**os.environ, "LOG_FORMAT": "text", "SYNC_CRON": "", **env},
+        env={
+            **os.environ,
+            "LOG_FORMAT": "text",
+            "SYNC_CRON": "",
+            "SYNC_ON_STARTUP": "false",
+            **env,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -107,7 +113,7 @@ def test_serve_without_database_url_runs_embedded_postgres(tmp_path: Path) -> No
     env.update({"DATA_DIR": str(tmp_path), "REDIS_URL": ""})
     proc = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--port", str(port), "--host", "127.0.0.1"],
-        env={**env, "LOG_FORMAT": "text", "SYNC_CRON": ""},
+        env={**env, "LOG_FORMAT": "text", "SYNC_CRON": "", "SYNC_ON_STARTUP": "false"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
