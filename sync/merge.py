@@ -16,7 +16,7 @@ from typing import Any
 from sync.aa_match import CatalogKeys, match_all
 from sync.host_match import Guard, LabIndex, is_lab_entry, lab_form, match_host, own_model_id
 from sync.identity import canonical_creator, identity_data, model_id, name_key, slug_key
-from sync.merge_rows import model_row, offering_row
+from sync.merge_rows import model_row, offering_row, own_api_providers
 from sync.records import Normalized, ProviderRecord, SourceItem
 
 # Which source's facts win for model attributes (first non-empty value wins).
@@ -134,7 +134,7 @@ def merge(sources: list[Normalized]) -> Catalog:
 
     for mid, items in contributions.items():
         catalog.models[mid] = model_row(mid, _by_priority(items))
-    _collect_offerings(catalog, contributions)
+    _collect_offerings(catalog, contributions, own_api_providers(sources))
     _collect_scores(catalog, contributions)
     _collect_providers(catalog, sources)
     return catalog
@@ -218,7 +218,9 @@ def _by_priority(items: list[tuple[str, SourceItem]]) -> list[SourceItem]:
 
 
 def _collect_offerings(
-    catalog: Catalog, contributions: dict[str, list[tuple[str, SourceItem]]]
+    catalog: Catalog,
+    contributions: dict[str, list[tuple[str, SourceItem]]],
+    own_api: frozenset[str] = frozenset(),
 ) -> None:
     found: dict[tuple[str, str], list[tuple[str, SourceItem]]] = defaultdict(list)
     for mid, items in contributions.items():
@@ -230,6 +232,8 @@ def _collect_offerings(
         # The provider's own API wins (OpenRouter API over models.dev's copy of it).
         candidates.sort(key=lambda c: c[1].source != key[0])
         mid, winner = candidates[0]
+        if key[0] in own_api and winner.source != key[0]:
+            continue  # the provider's own API does not list it: a copy cannot keep it alive
         others = [item for _, item in candidates[1:]]
         catalog.offerings[key] = offering_row(mid, winner, others)
 

@@ -6,7 +6,7 @@ from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
-from sync.records import PRICE_FIELDS, ModelFacts, OfferingFacts, SourceItem
+from sync.records import PRICE_FIELDS, ModelFacts, Normalized, OfferingFacts, SourceItem
 
 _FACT_COLUMNS = [f.name for f in fields(ModelFacts) if f.name != "deprecated"]
 _POPULARITY = ("downloads", "likes", "trending_score")
@@ -39,6 +39,18 @@ def _first(items: list[SourceItem], column: str) -> Any:
         if value is not None and value != ():
             return value
     return None
+
+
+def own_api_providers(sources: list[Normalized]) -> frozenset[str]:
+    """Providers whose own API is one of the sources (OpenRouter): that source alone decides
+    which of the provider's offerings exist; another source's copy (models.dev's
+    `openrouter` entries) is provenance only. A source counts once it has records, whether
+    fetched now or replayed from storage, so a failed fetch never removes anything."""
+    return frozenset(
+        n.source
+        for n in sources
+        if any(i.offering is not None and i.offering.provider_id == n.source for i in n.items)
+    )
 
 
 def offering_facts(offering: OfferingFacts) -> dict[str, Any]:
@@ -92,4 +104,4 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-__all__ = ["PRICE_FIELDS", "model_row", "offering_facts", "offering_row"]
+__all__ = ["PRICE_FIELDS", "model_row", "offering_facts", "offering_row", "own_api_providers"]
