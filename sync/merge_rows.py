@@ -6,6 +6,7 @@ from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
+from sync.display_names import display_name
 from sync.records import PRICE_FIELDS, ModelFacts, Normalized, OfferingFacts, SourceItem
 
 _FACT_COLUMNS = [f.name for f in fields(ModelFacts) if f.name != "deprecated"]
@@ -18,6 +19,9 @@ def model_row(mid: str, items: list[SourceItem]) -> dict[str, Any]:
     row: dict[str, Any] = {"id": mid, "creator_id": mid.split("/", 1)[0]}
     for column in _FACT_COLUMNS:
         row[column] = _first(items, column)
+    # After identity matching (which reads the raw names): a slug becomes a readable name;
+    # the raw one stays in the offering's name and the source record.
+    row["name"] = display_name(row["name"])
     for column in _POPULARITY:  # only Hugging Face measures popularity
         row[column] = next(
             (getattr(i.model, column) for i in items if i.source == "huggingface"), None
