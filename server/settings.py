@@ -24,6 +24,8 @@ APP_ENVS = ("development", "staging", "production")
 DEFAULT_SYNC_CRON = {"development": "", "staging": "0 */6 * * *", "production": "0 */2 * * *"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
+# Human-readable lines on a developer's terminal; one JSON object per line for collectors.
+DEFAULT_LOG_FORMAT = {"development": "text", "staging": "json", "production": "json"}
 
 DEFAULT_UPSTREAMS = {
     "MODELS_DEV_URL": "https://models.dev/api.json",
@@ -244,6 +246,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     app_env = _parse_one(env, "APP_ENV", _one_of(APP_ENVS), "development")
     values["app_env"] = app_env
     values["sync_cron"] = _parse_one(env, "SYNC_CRON", _cron, DEFAULT_SYNC_CRON[app_env])
+    values["log_format"] = DEFAULT_LOG_FORMAT[app_env]  # LOG_FORMAT, if set, wins below
     for name, (attribute, parser) in _PARSERS.items():
         raw = env.get(name)
         if raw is None or (name in _EMPTY_IS_UNSET and not raw.strip()):

@@ -206,8 +206,12 @@ class SyncService:
         finally:
             with contextlib.suppress(Exception):
                 await conn.close()
-        log.info(
-            "sync run %d %s: %s (fetched %d, stored %d, changed %d)",
+        # A failed run is an ERROR and a partial one a WARNING: alerting on log levels works.
+        level = {"failed": logging.ERROR, "partial": logging.WARNING}.get(
+            result.status, logging.INFO
+        )
+        log.log(
+            level, "sync run %d %s: %s (fetched %d, stored %d, changed %d)",
             result.run_id, result.status, result.message, *totals,
         )  # fmt: skip
         summary = {"message": result.message, "changes": result.changes}

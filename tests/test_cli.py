@@ -126,3 +126,18 @@ def test_serve_without_database_url_runs_embedded_postgres(tmp_path: Path) -> No
     assert "starting embedded PostgreSQL" in err
     assert (tmp_path / "postgres" / "PG_VERSION").exists()
     assert not (tmp_path / "postgres" / "postmaster.pid").exists(), "embedded server left running"
+
+
+def test_a_missing_database_fails_at_once_with_one_clear_line(database_url: str) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(database_url)
+    missing = urlunsplit(parts._replace(path="/em_no_such_database"))
+    # A long start-up timeout: only the "does not exist" rule can end this quickly.
+    env = {"DATABASE_URL": missing, "DB_STARTUP_TIMEOUT_MS": "600000", "LOG_FORMAT": "text"}
+    result = _run(["migrate"], env)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "database 'em_no_such_database' does not exist" in output
+    assert "createdb" in output
+    assert "retrying" not in output  # no retry loop

@@ -45,10 +45,21 @@ SORT_FIELDS: dict[str, SortField] = {
 SORT_VALUES = tuple(f"{sign}{name}" for name in SORT_FIELDS for sign in ("", "-"))
 
 
+# Every query parameter /v1/models knows (the OpenAPI document lists the same).
+LIST_PARAMETERS = frozenset({
+    "limit", "offset", "provider", "all", "search", "creator", "capabilities",
+    "inputModalities", "outputModalities", "openWeights", "minContextWindow",
+    "minMaxOutputTokens", "maxInputPrice", "maxOutputPrice", "listingKind", "includeFree",
+    "releasedAfter", "releasedBefore", "status", "source", "sort",
+})  # fmt: skip
+MODEL_PARAMETERS = frozenset({"includeFree"})
+
+
 def parse_sort(query: Mapping[str, str]) -> ModelSort:
     value = params.one_of(query, "sort", SORT_VALUES)
     if value is None:
-        return ModelSort()
+        # Searching without an explicit sort: best match first (as in GraphQL).
+        return ModelSort(SortField.RELEVANCE if params.text(query, "search") else SortField.NAME)
     return ModelSort(SORT_FIELDS[value.lstrip("-")], descending=value.startswith("-"))
 
 
@@ -110,6 +121,7 @@ class ListRequest:
 
 
 def parse_list_request(query: Mapping[str, str]) -> ListRequest:
+    params.reject_unknown(query, LIST_PARAMETERS)
     flt = parse_filter(query)
     sort = parse_sort(query)
     everything = params.boolean(query, "all") is True
@@ -161,6 +173,7 @@ async def get_model_handler(request: web.Request) -> web.Response:
     # PostgreSQL text cannot hold NUL, so no stored id has one (and querying it would fail).
     if not model_id or len(model_id) > params.MAX_TEXT_LENGTH or NUL in model_id:
         raise NotFound(f"no model with id {model_id[:100]!r}", details={"id": model_id[:100]})
+    params.reject_unknown(request.query, MODEL_PARAMETERS)
     include_free = params.boolean(request.query, "includeFree") is True
     key = _cache_key("model", model_id, include_free)
     cache = request.app[BODY_CACHE]

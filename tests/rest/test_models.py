@@ -243,3 +243,40 @@ async def test_trailing_slash_and_head_behave_like_get(
     assert head.status == 200
     assert await head.read() == b""
     assert head.headers["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    ("path", "unknown"),
+    [
+        ("/v1/models?capability=tools", "capability"),  # the real parameter is `capabilities`
+        ("/v1/models?limit=5&pagesize=5&zzz=1", "pagesize, zzz"),
+        ("/v1/models/openai/gpt-4o?fields=id", "fields"),
+        ("/v1/providers?sort=name", "sort"),
+    ],
+)
+async def test_unknown_query_parameters_are_refused_by_name(
+    client: Client, seeded: SeedInfo, path: str, unknown: str
+) -> None:
+    resp = await client.get(path)
+    assert resp.status == 400
+    error = (await resp.json())["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert f"unknown query parameter(s): {unknown};" in error["message"]
+
+
+def test_every_documented_list_parameter_is_accepted() -> None:
+    from server.rest.models import LIST_PARAMETERS
+    from server.rest.openapi import DOCUMENT
+
+    documented = {p["name"] for p in DOCUMENT["paths"]["/v1/models"]["get"]["parameters"]}
+    assert documented == LIST_PARAMETERS
+
+
+async def test_search_ranks_by_relevance_unless_a_sort_is_given(
+    client: Client, seeded: SeedInfo
+) -> None:
+    # "GPT-4o" sorts before "GPT-4o mini" by name, but the mini is the better match.
+    ranked = (await (await client.get("/v1/models?search=gpt-4o mini")).json())["data"]
+    assert [r["id"] for r in ranked][:2] == ["openai/gpt-4o-mini", "openai/gpt-4o"]
+    by_name = (await (await client.get("/v1/models?search=gpt-4o mini&sort=name")).json())["data"]
+    assert [r["id"] for r in by_name][:2] == ["openai/gpt-4o", "openai/gpt-4o-mini"]
