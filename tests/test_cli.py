@@ -141,3 +141,19 @@ def test_a_missing_database_fails_at_once_with_one_clear_line(database_url: str)
     assert "database 'em_no_such_database' does not exist" in output
     assert "createdb" in output
     assert "retrying" not in output  # no retry loop
+
+
+def test_make_test_runs_in_a_private_tmp_that_is_removed() -> None:
+    script = Path(__file__).resolve().parents[1] / ".ci" / "with-private-tmp"
+    probe = (
+        "import os, sys, tempfile; fd, path = tempfile.mkstemp(); os.close(fd); "
+        "print(tempfile.gettempdir(), os.environ['XDG_RUNTIME_DIR'], path); sys.exit(7)"
+    )
+    result = subprocess.run(
+        [str(script), sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 7  # the command's exit status comes through
+    private, runtime, made = result.stdout.split()
+    assert private.startswith("/tmp/em-test.") and runtime == private
+    assert made.startswith(private + "/")
+    assert not Path(private).exists()  # removed, with the file made inside it
