@@ -154,6 +154,6 @@ def test_make_test_runs_in_a_private_tmp_that_is_removed() -> None:
     )
     assert result.returncode == 7  # the command's exit status comes through
     private, runtime, made = result.stdout.split()
-    assert private.startswith("/tmp/em-test.") and runtime == private
+    assert private.startswith("/tmp/em-test.") and runtime == private  # noqa: S108 - the name checked
     assert made.startswith(private + "/")
     assert not Path(private).exists()  # removed, with the file made inside it
