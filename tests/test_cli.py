@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -106,24 +112,68 @@ def test_serve_with_database_url_uses_it_and_stops_on_sigterm(database_url: str)
     assert "embedded" not in err.lower()
 
 
-@pytest.mark.slow
-def test_serve_without_database_url_runs_embedded_postgres(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update({"DATA_DIR": str(tmp_path), "REDIS_URL": ""})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port), "--host", "127.0.0.1"],
-        env={**env, "LOG_FORMAT": "text", "SYNC_CRON": "", "SYNC_ON_STARTUP": "false"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+@contextmanager
+def _fake_upstream() -> Iterator[str]:
+    """The fixture payloads over loopback HTTP (a stand-in for the four upstream APIs)."""
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "upstream"
+    handler = partial(QuietHandler, directory=str(fixtures))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     try:
-        _wait_until_serving(port, proc, seconds=120)
-        assert _get(f"http://127.0.0.1:{port}/ready") == 200
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        err = _stop(proc)
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+def _models_total(port: int) -> int:
+    url = f"http://127.0.0.1:{port}/v1/models?limit=1"
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        total: int = json.loads(resp.read())["meta"]["total"]
+        return total
+
+
+@pytest.mark.slow
+def test_serve_without_database_url_runs_embedded_postgres_and_fills_it(tmp_path: Path) -> None:
+    """`make run` on a fresh clone: embedded PostgreSQL, no DATABASE_URL, no SYNC_CRON (the
+    development default); the start-up sync fills the catalog from the (fake) upstreams."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SYNC_CRON")}
+    env.update({"DATA_DIR": str(tmp_path), "REDIS_URL": "", "LOG_FORMAT": "text"})
+    env.pop("SYNC_ON_STARTUP", None)
+    with _fake_upstream() as base:
+        env.update(
+            MODELS_DEV_URL=f"{base}/models_dev.json",
+            OPENROUTER_URL=f"{base}/openrouter.json",
+            HUGGINGFACE_URL=f"{base}/huggingface.json",
+            ARTIFICIAL_ANALYSIS_URL=f"{base}/artificialanalysis.json",
+            ARTIFICIAL_ANALYSIS_API_KEY="fake-key",
+            API_RETRY_MS="10",
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--port", str(port), "--host", "127.0.0.1"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _wait_until_serving(port, proc, seconds=120)
+            assert _get(f"http://127.0.0.1:{port}/ready") == 200
+            deadline = time.monotonic() + 60
+            while _models_total(port) == 0 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert _models_total(port) > 0
+        finally:
+            err = _stop(proc)
     assert "starting embedded PostgreSQL" in err
+    assert "start-up sync succeeded: the catalog now holds" in err
     assert (tmp_path / "postgres" / "PG_VERSION").exists()
     assert not (tmp_path / "postgres" / "postmaster.pid").exists(), "embedded server left running"
 
