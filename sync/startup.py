@@ -70,15 +70,17 @@ async def _report(result: RunResult, engine: AsyncEngine) -> None:
         level = logging.WARNING if entry.get("status") == "failed" else logging.INFO
         log.log(level, "start-up sync: %s", source_line(source, entry))
     models, offerings, paid, providers = await _counts(engine)
+    ok = result.status == "succeeded"
     log.log(
-        logging.INFO if result.status == "succeeded" else logging.WARNING,
+        logging.INFO if ok else logging.WARNING,
         "start-up sync %s: the catalog now holds %d models, %d offerings (%d paid) "
-        "from %d providers",
+        "from %d providers%s",
         result.status,
         models,
         offerings,
         paid,
         providers,
+        "" if ok or stats else f" ({result.message})",  # no per-source line said why
     )
 
 
@@ -95,10 +97,14 @@ def source_line(source: str, entry: dict[str, Any]) -> str:
 
 
 def _first_error(stats: dict[str, dict[str, Any]]) -> str:
-    for source, entry in stats.items():
-        if entry.get("status") == "failed":
-            return f"{source}: {entry.get('error')}"
-    return "every source was skipped"
+    """One failed source's reason, models.dev's first: the others usually say the same."""
+    failed = sorted(
+        (source != "models.dev", source) for source, e in stats.items() if e["status"] == "failed"
+    )
+    if not failed:
+        return "every source was skipped"
+    source = failed[0][1]
+    return f"{source}: {stats[source].get('error')}"
 
 
 async def _counts(engine: AsyncEngine) -> tuple[int, int, int, int]:

@@ -93,6 +93,7 @@ async def test_offline_first_run_says_so_in_one_line(
     line = await _wait_for_line(replica, "no upstream could be reached")
     assert "WARNING" in line
     assert "effect-models sync --from-dir DIR" in line
+    assert "(models.dev: connection error from http://127.0.0.1:" in line  # why, in short
     assert len(_lines(replica, "start-up sync")) == 1  # no per-source noise
     assert await _total(replica) == 0
     async with engine.connect() as conn:
