@@ -207,3 +207,50 @@ def test_make_test_runs_in_a_private_tmp_that_is_removed() -> None:
     assert private.startswith("/tmp/em-test.") and runtime == private  # noqa: S108 - the name checked
     assert made.startswith(private + "/")
     assert not Path(private).exists()  # removed, with the file made inside it
+
+
+@pytest.mark.slow
+def test_offline_first_run_hint_command_loads_saved_payloads(tmp_path: Path) -> None:
+    """Offline `make run`: the start-up line names `effect-models sync --from-dir DIR`;
+    running it beside the serving process (same embedded PostgreSQL) fills the catalog the
+    server answers from, and the server keeps its database."""
+    port, dead = _free_port(), f"http://127.0.0.1:{_free_port()}"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SYNC_CRON")}
+    env.pop("SYNC_ON_STARTUP", None)
+    env.update(DATA_DIR=str(tmp_path), REDIS_URL="", LOG_FORMAT="text", API_RETRY_MS="10")
+    env.update(MODELS_DEV_URL=f"{dead}/a", OPENROUTER_URL=f"{dead}/b", HUGGINGFACE_URL=f"{dead}/c")
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--port", str(port), "--host", "127.0.0.1"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        _wait_until_serving(port, proc, seconds=120)
+        deadline = time.monotonic() + 60
+        while "no upstream could be reached" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        assert _models_total(port) == 0
+        fixtures = Path(__file__).resolve().parent / "fixtures" / "upstream"
+        loaded = subprocess.run(
+            [sys.executable, "-m", "server", "sync", "--from-dir", str(fixtures)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+        deadline = time.monotonic() + 10  # the server re-reads the catalog version
+        while _models_total(port) == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _models_total(port) > 0
+        assert _get(f"http://127.0.0.1:{port}/ready") == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    assert "effect-models sync --from-dir DIR" in log.read_text()
