@@ -204,7 +204,8 @@ def test_make_test_runs_in_a_private_tmp_that_is_removed() -> None:
     )
     assert result.returncode == 7  # the command's exit status comes through
     private, runtime, made = result.stdout.split()
-    assert private.startswith("/tmp/em-test.") and runtime == private  # noqa: S108 - the name checked
+    assert private.startswith("/tmp/em-test.")  # noqa: S108 - the name checked
+    assert runtime == private + "/run"
     assert made.startswith(private + "/")
     assert not Path(private).exists()  # removed, with the file made inside it
 

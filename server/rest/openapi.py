@@ -311,7 +311,8 @@ _LIST_PARAMETERS = [
     _query(
         "sort",
         {"type": "string", "enum": [f"{sign}{name}" for name in _SORTS for sign in ("", "-")]},
-        "field, '-' prefix for descending; nulls last",
+        "field, '-' prefix for descending; nulls last; default name, or relevance when "
+        "search is given",
     ),
 ]
 _ADMIN_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"xAdmin": []}]
