@@ -8,6 +8,7 @@ air-gapped), one WARNING line says so and gives the command that loads saved pay
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -49,6 +50,9 @@ async def sync_if_empty(service: SyncService, engine: AsyncEngine) -> RunResult 
         result = await service.run("startup")
         await _report(result, engine)
         return result
+    except asyncio.CancelledError:
+        log.warning("start-up sync cancelled: the process is shutting down")
+        raise
     except Exception as exc:  # never take the app down for this
         log.warning("start-up sync failed: %s: %s", type(exc).__name__, exc)
         return None
@@ -60,6 +64,7 @@ async def _report(result: RunResult, engine: AsyncEngine) -> None:
         return
     stats = result.source_stats
     if stats and not any(s.get("status") == "succeeded" for s in stats.values()):
+        # The one line of a start without network (the run is also in the sync history).
         log.warning(
             "start-up sync: no upstream could be reached (%s); the catalog stays empty; %s",
             _first_error(stats),

@@ -95,6 +95,7 @@ async def test_offline_first_run_says_so_in_one_line(
     assert "effect-models sync --from-dir DIR" in line
     assert "(models.dev: connection error from http://127.0.0.1:" in line  # why, in short
     assert len(_lines(replica, "start-up sync")) == 1  # no per-source noise
+    assert _lines(replica, "sync run 1 failed") == []  # nor a second summary of the run
     assert await _total(replica) == 0
     async with engine.connect() as conn:
         status = await conn.scalar(text("SELECT status FROM sync_runs WHERE trigger = 'startup'"))
