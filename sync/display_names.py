@@ -24,6 +24,9 @@ _HYPHENATED = frozenset({"gpt", "glm"})
 _SIZE = re.compile(r"\d+(?:\.\d+)?(?:x\d+)?[bkmt]", re.IGNORECASE)  # 70b, 8x7b, 128k
 _LETTER_VERSION = re.compile(r"[a-z]\d+(?:\.\d+)*[bkm]?")  # v3, r1, k2.5, a35b
 _DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_(?=\d)")  # 3_1 -> 3.1
+_MINOR_VERSION = re.compile(r"\d")  # one digit after a hyphen: the minor version
+_DATE_SO_FAR = re.compile(r"(?:^|\s)20\d\d(?:-[01]\d)?\Z")  # 2024 or 2024-12, then -DD
+_MAJOR_VERSION = re.compile(r"(?:^|[-\s])\d{1,2}\Z")  # the word before it ends in 1-2 digits
 
 
 def is_slug(name: str) -> bool:
@@ -49,7 +52,11 @@ def display_name(name: str) -> str:
     words: list[str] = []
     for token in tokens:
         word = _word(token)
-        if words and words[-1].lower() in _HYPHENATED and token[:1].isdigit():
+        if words and re.fullmatch(r"\d\d", token) and _DATE_SO_FAR.search(words[-1]):
+            words[-1] = f"{words[-1]}-{word}"  # a date keeps its hyphens: 2024-12-17
+        elif words and _MINOR_VERSION.fullmatch(token) and _MAJOR_VERSION.search(words[-1]):
+            words[-1] = f"{words[-1]}.{word}"  # claude-opus-4-1 -> 4.1 (a date has 4 digits)
+        elif words and words[-1].lower() in _HYPHENATED and token[:1].isdigit():
             words[-1] = f"{words[-1]}-{word}"
         else:
             words.append(word)

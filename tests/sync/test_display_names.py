@@ -21,6 +21,10 @@ from sync.sources import models_dev
         ("o3-mini", "o3 Mini"),
         ("gemma-3-27b-it", "Gemma 3 27B IT"),
         ("anthropic--claude-3.7-sonnet", "Anthropic Claude 3.7 Sonnet"),
+        ("claude-opus-4-1", "Claude Opus 4.1"),
+        ("gpt-3-5-turbo", "GPT-3.5 Turbo"),
+        ("o1-2024-12-17", "o1 2024-12-17"),  # a date is not a version
+        ("llama-3-8b", "Llama 3 8B"),
         # the source's own display names are kept as written
         ("MiniMax-M2", "MiniMax-M2"),
         ("GPT-4o", "GPT-4o"),
