@@ -223,3 +223,16 @@ async def test_rest_flagship_equivalent_and_listing_kind_filter(
     assert [r["id"] for r in none] == ["meta/llama-x-70b-instruct"]  # lmstudio's copy
     bad = await client.get("/v1/models?listingKind=gratis")
     assert bad.status == 400 and "listingKind" in (await bad.json())["error"]["message"]
+
+
+async def test_graphql_listing_kind_filters(client: Client, synced: None) -> None:
+    query = """{ models(filter: {listingKinds: [PRICE_UNKNOWN]}) { edges { node { id
+        offerings(filter: {listingKinds: [PRICE_UNKNOWN]}) { providerId inputPrice isFree }
+    } } } }"""
+    edges = data(await gql(client, query))["models"]["edges"]
+    assert [e["node"]["id"] for e in edges] == ["meta/llama-x-70b-instruct"]
+    assert edges[0]["node"]["offerings"] == [
+        {"providerId": "lmstudio", "inputPrice": None, "isFree": False}
+    ]
+    bad = await gql(client, "{ models(filter: {listingKinds: [GRATIS]}) { totalCount } }")
+    assert "errors" in bad
