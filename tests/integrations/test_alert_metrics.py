@@ -100,5 +100,5 @@ async def test_schedule_interval_and_cache_errors_are_exported(live_client: Clie
     text = await _scrape(live_client)
     # The test settings have no schedule.
     assert "effect_models_sync_schedule_interval_seconds 0.0" in text
-    for operation in ("get", "set"):
+    for operation in ("get", "set", "over_budget"):
         assert f'effect_models_cache_errors_total{{operation="{operation}"}} 0.0' in text
