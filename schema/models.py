@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.context import Info
 from schema.offerings import (
+    ListingKind,
     Offering,
     OfferingFilterInput,
     OfferingSortInput,
@@ -24,6 +25,7 @@ from schema.offerings import (
 from schema.pagination import Connection, build_connection, fingerprint, page_window
 from schema.providers import Provider, provider_from_row
 from schema.scalars import Long
+from schema.text_input import check_length
 from server.catalog import (
     CAPABILITY_COLUMNS,
     ModelFilter,
@@ -107,8 +109,12 @@ class Model:
     trending_score: float | None
     intelligence_index: Decimal | None
     output_tokens_per_second: Decimal | None
-    cheapest_input_price: Decimal | None
-    cheapest_output_price: Decimal | None
+    cheapest_input_price: Decimal | None = strawberry.field(
+        description="Input price of cheapestOffering (paid offerings only), USD per 1M."
+    )
+    cheapest_output_price: Decimal | None = strawberry.field(
+        description="Output price of that same offering, USD per 1M."
+    )
     sources: list[str]
     status: str
     first_seen_at: datetime
@@ -138,9 +144,14 @@ class Model:
             kept = sort_offerings(kept, *sort.to_sort())
         return [offering_from_row(r) for r in kept]
 
-    @strawberry.field(description="Active offering with the lowest known input+output price.")
-    async def cheapest_offering(self, info: Info) -> Offering | None:
-        best = cheapest(await info.context.loaders.offerings_by_model_id.load(str(self.id)))
+    @strawberry.field(
+        description="The model's price: its active PAID offering with the lowest known "
+        "input+output price (the one cheapestInputPrice and the price sorts use); with "
+        "includeFree, free tiers and playgrounds count too."
+    )
+    async def cheapest_offering(self, info: Info, include_free: bool = False) -> Offering | None:
+        rows = await info.context.loaders.offerings_by_model_id.load(str(self.id))
+        best = cheapest(rows, include_free)
         return offering_from_row(best) if best else None
 
     @strawberry.field
@@ -243,9 +254,18 @@ class ModelFilterInput:
     min_context_window: int | None = None
     min_max_output_tokens: int | None = None
     max_input_price: Decimal | None = strawberry.field(
-        default=None, description="On the cheapest offering, USD per 1M."
+        default=None, description="On the cheapest offering (see includeFree), USD per 1M."
     )
     max_output_price: Decimal | None = None
+    listing_kinds: list[ListingKind] | None = strawberry.field(
+        default=None, description="Has an active offering of one of these listing kinds."
+    )
+    include_free: bool = strawberry.field(
+        default=False,
+        description="Price filters and price sorts use the cheapest offering including "
+        "free tiers and playgrounds; default: the cheapest PAID offering "
+        "(= cheapestOffering / cheapestInputPrice).",
+    )
     released_after: date | None = None
     released_before: date | None = None
     statuses: list[ModelStatus] | None = strawberry.field(
@@ -263,6 +283,8 @@ class ModelSortInput:
 def to_model_filter(flt: ModelFilterInput | None, provider: str | None = None) -> ModelFilter:
     if flt is None:
         return ModelFilter(provider=provider)
+    for argument in ("search", "creator", "provider"):
+        check_length(f"filter.{argument}", getattr(flt, argument))
     statuses = (
         tuple(s.value for s in flt.statuses)
         if flt.statuses is not None
@@ -284,6 +306,8 @@ def to_model_filter(flt: ModelFilterInput | None, provider: str | None = None) -
         released_before=flt.released_before,
         statuses=statuses,
         source=flt.source.value if flt.source else None,
+        listing_kinds=tuple(k.value for k in flt.listing_kinds or ()),
+        include_free=flt.include_free,
     )
 
 
@@ -393,6 +417,7 @@ class ModelQueries:
     async def resolve_model(self, info: Info, name: str) -> ResolveModelResult:
         if not name.strip():
             raise ValidationError("name must not be empty")
+        check_length("name", name)
         got = await info.context.db.run(lambda conn: resolve_model(conn, name))
         if isinstance(got, NotResolved):
             return ModelNotFound(
@@ -404,6 +429,7 @@ class ModelQueries:
 
     @strawberry.field
     async def model_by_external_id(self, info: Info, source: Source, id: str) -> Model | None:
+        check_length("id", id)
         query = (
             select(*MODEL_COLUMNS)
             .join(external_ids, external_ids.c.model_id == models.c.id)

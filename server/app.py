@@ -14,9 +14,9 @@ from server.cors import setup_cors
 from server.database import create_engine, wait_for_database
 from server.health import setup_health_routes
 from server.keys import ENGINE, READ_ENGINE, REDIS, SCHEDULER, SETTINGS
-from server.metrics import observe_sync, setup_metrics_route
+from server.metrics import REDIS_CIRCUIT_OPEN, observe_sync, setup_metrics_route
 from server.middleware import Edge
-from server.redis_client import connect_redis
+from server.redis_client import CircuitBreaker, connect_redis
 from server.rest import setup_rest
 from server.settings import Settings
 from sync.app import setup_sync
@@ -50,7 +50,10 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    client = await connect_redis(settings.redis_url) if settings.redis_url else None
+    client = None
+    if settings.redis_url:
+        breaker = CircuitBreaker(on_state=lambda is_open: REDIS_CIRCUIT_OPEN.set(int(is_open)))
+        client = await connect_redis(settings.redis_url, breaker)
     app[REDIS] = client
     yield
     if client is not None:

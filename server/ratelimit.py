@@ -7,10 +7,12 @@ script call per request, in arrival order, so a busy replica pays far fewer roun
 than it serves requests. Every call touches one key, so this works on a single Redis and on
 a Redis Cluster alike (redis-py's cluster pipeline sends each call to the node owning its
 key). Without Redis an in-process counter does the same for a single replica. When Redis
-errors the request is let through (fail open): a broken Redis must not take the API down.
-Each fail-open is counted (`effect_models_rate_limit_fail_open_total`) and logged at
-warning level, at most once per LOG_EVERY_S so an outage does not flood the log; a Cluster
-redirection (a single-server client talking to a Cluster node) is logged as an error.
+errors (a Cluster node down included) the request is counted by this replica's in-process
+limiter instead (a broken Redis must not take the API down, nor let one client through
+unlimited while it is full or frozen). Each such request is counted
+(`effect_models_rate_limit_fail_open_total`) and logged at warning level, at most once per
+LOG_EVERY_S so an outage does not flood the log; a Cluster redirection (a single-server
+client talking to a Cluster node) is logged as an error.
 
 Every response carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`
 (seconds until the window resets); a 429 adds `Retry-After`.
@@ -162,6 +164,7 @@ class RedisRateLimiter:
         self._limit = limit
         self._window_ms = window_ms
         self._sha = redis.register_script(_LUA).sha
+        self._fallback = MemoryRateLimiter(limit, window_ms)  # while Redis fails
         self._last_warning = float("-inf")
         self._unlogged_failures = 0
         self._queued: list[tuple[str, asyncio.Future[Decision]]] = []
@@ -207,14 +210,14 @@ class RedisRateLimiter:
         try:
             replies = await self._run_script([KEY_PREFIX + client for client in clients])
         except (RedisError, OSError, TimeoutError) as exc:
-            return [self._fail_open(exc) for _ in clients]
+            return [self._fail_open(exc, client) for client in clients]
         limit = self._limit
         # A reply may be an error of its own (a Cluster node down): that hit fails open.
         return [
-            self._fail_open(reply)
+            self._fail_open(reply, client)
             if isinstance(reply, BaseException)
             else _decide(limit, int(reply[0]), int(reply[1]))
-            for reply in replies
+            for client, reply in zip(clients, replies, strict=True)
         ]
 
     async def _run_script(self, keys: list[str]) -> list[Any]:
@@ -233,7 +236,7 @@ class RedisRateLimiter:
             pipe.evalsha(self._sha, 1, key, self._window_ms)
         return list(await pipe.execute(raise_on_error=False))
 
-    def _fail_open(self, exc: BaseException) -> Decision:
+    def _fail_open(self, exc: BaseException, client: str) -> Decision:
         metrics.RATE_LIMIT_FAIL_OPEN.inc()
         self._unlogged_failures += 1
         now = time.monotonic()
@@ -241,12 +244,12 @@ class RedisRateLimiter:
             self._log_failure(exc)
             self._last_warning = now
             self._unlogged_failures = 0
-        return Decision(allowed=True, limit=self._limit, remaining=self._limit, reset_s=60)
+        return self._fallback.hit_now(client)
 
     def _log_failure(self, exc: BaseException) -> None:
         if isinstance(exc, _CLUSTER_REDIRECTS):
             log.error(
-                "rate limiter failing open (%d request(s) let through): REDIS_URL is a Redis "
+                "rate limiter counting in process (%d request(s)): REDIS_URL is a Redis "
                 "Cluster node but this replica uses a single-server client (Redis was not "
                 "reachable at start-up); restart it so it detects the Cluster. %s: %s",
                 self._unlogged_failures,
@@ -255,7 +258,7 @@ class RedisRateLimiter:
             )
             return
         log.warning(
-            "rate limiter failing open (%d request(s) let through): Redis error %s: %s",
+            "rate limiter counting in process (%d request(s)): Redis error %s: %s",
             self._unlogged_failures,
             type(exc).__name__,
             exc,

@@ -6,6 +6,7 @@ import ipaddress
 
 import pytest
 
+from server.bounds import Bounds
 from server.settings import ConfigError, load_settings
 
 
@@ -33,6 +34,24 @@ def test_app_env_picks_the_default_schedule(app_env: str, cron: str) -> None:
     assert load_settings({"APP_ENV": app_env}).sync_cron == cron
 
 
+@pytest.mark.parametrize(
+    ("app_env", "log_format"),
+    [("development", "text"), ("staging", "json"), ("production", "json")],
+)
+def test_app_env_picks_the_default_log_format(app_env: str, log_format: str) -> None:
+    assert load_settings({"APP_ENV": app_env}).log_format == log_format
+    assert load_settings({"APP_ENV": app_env, "LOG_FORMAT": "json"}).log_format == "json"
+
+
+def test_sync_on_startup_defaults_on_in_every_app_env() -> None:
+    for app_env in ("development", "staging", "production"):
+        assert load_settings({"APP_ENV": app_env}).sync_on_startup is True
+    assert load_settings({"SYNC_ON_STARTUP": "false"}).sync_on_startup is False
+    assert load_settings({"SYNC_ON_STARTUP": " OFF "}).sync_on_startup is False
+    with pytest.raises(ConfigError, match="SYNC_ON_STARTUP must be true or false, got 'maybe'"):
+        load_settings({"SYNC_ON_STARTUP": "maybe"})
+
+
 def test_explicit_sync_cron_wins_even_when_empty() -> None:
     assert load_settings({"APP_ENV": "production", "SYNC_CRON": ""}).sync_cron == ""
     assert load_settings({"SYNC_CRON": "*/5 * * * *"}).sync_cron == "*/5 * * * *"
@@ -58,6 +77,9 @@ def test_explicit_sync_cron_wins_even_when_empty() -> None:
         ("ADMIN_TOKEN", "short", "ADMIN_TOKEN must be at least 16 characters"),
         ("MIGRATION_LOCK_WAIT_MS", "0", "MIGRATION_LOCK_WAIT_MS must be an integer between 1"),
         ("GRAPHQL_FAST_PATH", "maybe", "GRAPHQL_FAST_PATH must be true or false"),
+        ("WS_MAX_CONNECTIONS_PER_IP", "0", "WS_MAX_CONNECTIONS_PER_IP must be an integer"),
+        ("GRAPHQL_CACHE_BYTES", "64MB", "GRAPHQL_CACHE_BYTES must be an integer"),
+        ("GRAPHQL_MAX_EXPANDED_SELECTIONS", "10", "GRAPHQL_MAX_EXPANDED_SELECTIONS must be"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
@@ -65,6 +87,15 @@ def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> N
         load_settings({name: value})
     assert fragment in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_hostile_client_bounds_have_defaults_and_are_read() -> None:
+    assert load_settings({}).bounds == Bounds()
+    bounds = load_settings(
+        {"WS_MAX_SUBSCRIPTIONS_PER_IP": "7", "RESPONSE_CACHE_MAX_BYTES_PER_HOUR": "0"}
+    ).bounds
+    assert (bounds.ws_max_subscriptions_per_ip, bounds.response_cache_max_bytes_per_hour) == (7, 0)
+    assert bounds.graphql_max_document_chars == Bounds().graphql_max_document_chars
 
 
 def test_parsed_values() -> None:
