@@ -7,7 +7,7 @@ contract in setup.cfg), so the sync's machinery can change without touching them
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -52,7 +52,10 @@ class SyncTrigger(Protocol):
 
     def add_finish_listener(self, cb: FinishListener) -> None: ...
 
-    def events(self) -> AsyncIterator[SyncEvent]: ...
+    def events(self) -> AsyncGenerator[SyncEvent, None]: ...
+
+    async def wait_idle(self) -> None:
+        """Wait for the runs this service started in the background (tests, shutdown)."""
 
 
 SYNC_SERVICE: web.AppKey[SyncTrigger] = web.AppKey("sync_service")

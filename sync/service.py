@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
@@ -110,7 +110,7 @@ class SyncService:
     def add_finish_listener(self, cb: FinishListener) -> None:
         self._finish_listeners.append(cb)
 
-    async def events(self) -> AsyncIterator[SyncEvent]:
+    async def events(self) -> AsyncGenerator[SyncEvent, None]:
         queue: asyncio.Queue[SyncEvent] = asyncio.Queue(maxsize=1000)
         self._subscribers.add(queue)
         try:

@@ -96,11 +96,8 @@ async def test_a_single_server_client_on_a_cluster_fails_open_loudly(
     try:
         await cluster_client.initialize()
         own_port = cluster.ports[0]
-        elsewhere = [
-            ip
-            for ip in CLIENTS
-            if cluster_client.get_node_from_key(KEY_PREFIX + ip).port != own_port
-        ]
+        owners = {ip: cluster_client.get_node_from_key(KEY_PREFIX + ip) for ip in CLIENTS}
+        elsewhere = [ip for ip, node in owners.items() if node is None or node.port != own_port]
         limiter = RedisRateLimiter(plain, limit=LIMIT)
         before = _fail_opens()
         with caplog.at_level(logging.WARNING, logger="server.ratelimit"):

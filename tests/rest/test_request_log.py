@@ -30,7 +30,7 @@ def configured(fmt: str) -> Iterator[io.StringIO]:
     stream = io.StringIO()
     root = logging.getLogger()
     saved_handlers, saved_level, saved_stderr = root.handlers[:], root.level, sys.stderr
-    sys.stderr = stream  # type: ignore[assignment]  # read when the handler is built
+    sys.stderr = stream  # read when the handler is built
     try:
         configure_logging("INFO", fmt)
     finally:

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import redis
@@ -37,7 +38,7 @@ class PrivateRedisCluster:
         for port in self.ports:
             self.processes.append(self._start_node(port))
         for port in self.ports:
-            _wait(lambda port=port: _node(port).ping(), f"node {port} did not start")
+            _wait(partial(_ping, port), f"node {port} did not start")
         nodes = [f"127.0.0.1:{port}" for port in self.ports]
         subprocess.run(
             [self.cli, "--cluster", "create", *nodes, "--cluster-replicas", "0", "--cluster-yes"],
@@ -46,7 +47,7 @@ class PrivateRedisCluster:
             timeout=60,
         )
         for port in self.ports:
-            _wait(lambda port=port: _cluster_ok(port), f"node {port} never saw the cluster ok")
+            _wait(partial(_cluster_ok, port), f"node {port} never saw the cluster ok")
 
     def kill_node(self, index: int) -> None:
         self.processes[index].kill()
@@ -73,6 +74,10 @@ class PrivateRedisCluster:
 
 def _node(port: int) -> redis.Redis:
     return redis.Redis(port=port, socket_timeout=0.5)
+
+
+def _ping(port: int) -> bool:
+    return bool(_node(port).ping())
 
 
 def _cluster_ok(port: int) -> bool:
