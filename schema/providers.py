@@ -123,7 +123,7 @@ class ProviderQueries:
         )
         return build_connection(page.rows, page.total, window, provider_from_row)
 
-    @strawberry.field
+    @strawberry.field(description="One provider by id (case-insensitive); null when unknown.")
     async def provider(self, info: Info, id: strawberry.ID) -> Provider | None:
         row = await info.context.loaders.provider_by_id.load(str(id).lower())
         return provider_from_row(row) if row else None

@@ -1,8 +1,6 @@
 """Every field of the GraphQL schema says what it is (shown in GraphiQL's docs).
 
-PENDING lists the types whose fields are not all described yet: they live in
-schema/models.py and schema/offerings.py, which other open changes are editing. Remove a
-type from it once its fields are described; the test then keeps them described.
+PENDING may list types whose fields are not all described yet (none today).
 """
 
 from __future__ import annotations
@@ -11,28 +9,7 @@ from graphql import GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectT
 
 from schema.compose import schema
 
-PENDING = frozenset(
-    {
-        "Query",  # model, modelByExternalId and provider resolvers are in those files
-        "Model",
-        "ModelFilterInput",
-        "ModelSortInput",
-        "Offering",
-        "PriceTier",
-        "CostEstimate",
-        "CostLine",
-        "PriceSnapshot",
-        "PricePoint",
-        "OfferingFilterInput",
-        "OfferingSortInput",
-        "Score",
-        "ExternalId",
-        "OfferingPriceHistory",
-        "ResolvedModel",
-        "ModelNotFound",
-        "Comparison",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 
 
 def _undescribed() -> dict[str, list[str]]:
