@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -18,7 +19,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "upstream"
+SHARED = Path(
+    os.environ.get("SHARED_UPSTREAM_DIR")
+    or Path(__file__).resolve().parents[1] / ".." / "shared" / "upstream"
+)
 PORT = 18765
 HF_PAGES = ("SAMPLE-not-real.json", "SAMPLE-not-real.page2.json")
 

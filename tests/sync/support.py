@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from server.secrets import Secret
 from server.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream"
+# ../shared/upstream next to the checkout; SHARED_UPSTREAM_DIR points elsewhere (git worktrees).
+SHARED = Path(
+    os.environ.get("SHARED_UPSTREAM_DIR")
+    or Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream"
+)
 FIXTURE_FILES = {
     "models_dev_url": "models_dev.json",
     "openrouter_url": "openrouter.json",
