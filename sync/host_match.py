@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sync.host_ids import HostForm, HostId, decode
-from sync.identity import loose_key, model_id, name_key, slug_key
+from sync.identity import identity_data, loose_key, model_id, name_key, slug_key, split_date
 from sync.records import SourceItem
 
-_FILLER = re.compile(r"-(?:instruct|it)(?=-|$)")
+_FILLER = re.compile(r"-(?:instruct|it)(?=-|$)|-v1$")  # `nova-pro-v1` = Bedrock `nova-pro`
+_PREVIEW = re.compile(r"-preview$")
 
 
 def compact_key(slug: str) -> str:
@@ -59,19 +60,38 @@ class LabIndex:
         default_factory=lambda: defaultdict(set)
     )  # (kind, creator or "*", key) -> ids
     by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    aliases: dict[str, str] = field(default_factory=dict)  # creator/slug-key -> alias model
+    alias_ids: set[str] = field(default_factory=set)
 
     def add(self, mid: str, creator: str, slug: str, name: str) -> None:
         for form_creator, form_slug in {(creator, slug), tuple(mid.split("/", 1))}:
             self.normalized.setdefault(f"{form_creator}/{slug_key(form_slug)}", mid)
-            for kind, key in (
-                ("slug", slug_key(form_slug)),
-                ("compact", compact_key(form_slug)),
-                ("bare", bare_key(form_slug)),
-                ("loose", loose_key(form_slug)),
-            ):
+            for kind, key in _keys(form_slug):
                 self.by_key[kind, form_creator, key].add(mid)
                 self.by_key[kind, "*", key].add(mid)
         self.by_name[name_key(name)].add(mid)
+
+    def add_alias(self, mid: str, creator: str, slug: str) -> None:
+        """A moving alias links only entries that spell it (and are aliases themselves)."""
+        self.alias_ids.add(mid)
+        for form_creator, form_slug in {(creator, slug), tuple(mid.split("/", 1))}:
+            self.aliases.setdefault(f"{form_creator}/{slug_key(form_slug)}", mid)
+            self.aliases.setdefault(f"*/{slug_key(form_slug)}", mid)  # hosts' bare ids
+
+    def looser(self, creator: str, slug: str) -> str | None:
+        """The creator's one model with a looser key of `slug`: compact, packaging words,
+        word order, then the undated or preview id (`claude-sonnet-4` = the only dated
+        `claude-sonnet-4-20250514`, `gemini-3-pro` = `gemini-3-pro-preview`)."""
+        for kind, key in _keys(slug):
+            if kind not in ("slug", "undated", "unpreviewed"):
+                found = self.unique(kind, creator, key)
+                if found:
+                    return found
+        if not split_date(slug)[1]:
+            found = self.unique("undated", creator, slug_key(slug))
+            if found:
+                return found
+        return self.unique("unpreviewed", creator, slug_key(slug))
 
     def literal(self, item: SourceItem) -> bool:
         """The entry spells a lab model's slug letter for letter (wins a price conflict)."""
@@ -85,9 +105,28 @@ class LabIndex:
         """`siliconflow/…` inside another host's list, `novita/…` on Poe: a host, not a lab."""
         return author in self.provider_ids or f"{author}-ai" in self.provider_ids
 
+    def unique_name(self, name: str) -> str | None:
+        found = self.by_name.get(name_key(name)) or set()
+        return next(iter(found)) if len(found) == 1 else None
+
     def unique(self, kind: str, creator: str, key: str) -> str | None:
         found = self.by_key.get((kind, creator, key)) or set()
         return next(iter(found)) if len(found) == 1 else None
+
+
+def _keys(slug: str) -> list[tuple[str, str]]:
+    keys = [
+        ("slug", slug_key(slug)),
+        ("compact", compact_key(slug)),
+        ("bare", bare_key(slug)),
+        ("loose", loose_key(slug)),
+    ]
+    undated, date = split_date(slug)
+    if len(date.replace("-", "")) == 8:  # a full snapshot date (`-20250514`), not `0324`
+        keys.append(("undated", undated))
+    if _PREVIEW.search(slug_key(slug)):
+        keys.append(("unpreviewed", _PREVIEW.sub("", slug_key(slug))))
+    return keys
 
 
 def is_lab_entry(item: SourceItem, known_creators: frozenset[str]) -> bool:
@@ -126,6 +165,8 @@ def own_model_id(item: SourceItem, labs: LabIndex) -> str:
         if form.creator in labs.known_creators and form.kind in ("id", "namespace", "bedrock"):
             return model_id(form.creator, form.slug)
     head = hid.forms[0]
+    if head.creator in identity_data().routers:  # `kilo/openrouter/auto`: OpenRouter's router
+        return model_id(head.creator, head.slug)
     vertex = next((f for f in hid.forms if f.kind == "vertex"), head)
     if head.creator and head.kind in ("id", "namespace") and not labs.is_host(head.creator):
         return model_id(head.creator, head.slug)  # an author we do not know yet: still its id
@@ -136,21 +177,14 @@ def _match_form(form: HostForm, labs: LabIndex) -> str | None:
     creator = form.creator
     if creator and creator in labs.known_creators:
         hit = labs.normalized.get(f"{creator}/{slug_key(form.slug)}")
-        hit = hit or labs.unique("compact", creator, compact_key(form.slug))
-        hit = hit or labs.unique("bare", creator, bare_key(form.slug))
-        hit = hit or labs.unique("loose", creator, loose_key(form.slug))
+        hit = hit or labs.looser(creator, form.slug)
         if hit or form.kind != "glued":
             return hit
     if creator and form.kind == "glued" and creator not in labs.provider_ids:
         return None  # `claude-opus-4` is not the lab `claude`'s model `opus-4`
     if creator and form.kind == "id" and not labs.is_host(creator):
         return None  # an unknown author's own model: never someone else's
-    return (
-        labs.unique("slug", "*", slug_key(form.slug))
-        or labs.unique("compact", "*", compact_key(form.slug))
-        or labs.unique("bare", "*", bare_key(form.slug))
-        or labs.unique("loose", "*", loose_key(form.slug))
-    )
+    return labs.unique("slug", "*", slug_key(form.slug)) or labs.looser("*", form.slug)
 
 
 def _decoded(item: SourceItem) -> HostId:

@@ -50,6 +50,7 @@ class IdentityData:
     routers: frozenset[str]
     overrides: dict[str, dict[str, str]]
     host_ids: dict[str, list[str]]  # word lists for sync.host_ids
+    moving_aliases: frozenset[str]  # lab ids that move to newer models (`deepseek/deepseek-chat`)
 
 
 @cache
@@ -66,6 +67,7 @@ def identity_data() -> IdentityData:
         routers=frozenset(hints["routers"]),
         overrides=overrides,
         host_ids={k: list(v) for k, v in hints.get("host_ids", {}).items() if k[0] != "_"},
+        moving_aliases=frozenset(a.lower() for a in hints.get("moving_aliases", {}).get("ids", ())),
     )
 
 

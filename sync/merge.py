@@ -18,6 +18,14 @@ from sync.host_match import Guard, LabIndex, is_lab_entry, lab_form, match_host,
 from sync.identity import canonical_creator, identity_data, model_id, name_key, slug_key
 from sync.merge_rows import model_row, offering_row
 from sync.records import Normalized, ProviderRecord, SourceItem
+from sync.shared_keys import (
+    SharedKeys,
+    collect,
+    form_key,
+    is_moving_alias,
+    snapshot_stamps,
+    versions_conflict,
+)
 
 # Which source's facts win for model attributes (first non-empty value wins).
 _FACT_PRIORITY = (
@@ -88,11 +96,12 @@ def merge(sources: list[Normalized]) -> Catalog:
     index = _Index()
     labs = LabIndex(_known_creators(sources), _provider_ids(sources))
     guard = Guard()
+    shared = collect(_items(by_source, "openrouter"))  # every shared key before any placing
     contributions: dict[str, list[tuple[str, SourceItem]]] = defaultdict(list)
 
     def link(item: SourceItem, found: Link | None, create: bool) -> None:
         if found is None and create:
-            found = Link(model_id(item.creator_hint or "unknown", item.slug), "exact")
+            found = Link(model_id(item.creator_hint or "unknown", item.slug), "minted")
         key = (item.source, item.external_id)
         if found is None:
             catalog.record_models[key] = None
@@ -114,11 +123,18 @@ def merge(sources: list[Normalized]) -> Catalog:
     lab_entries = [i for i in md_items if is_lab_entry(i, labs.known_creators)]
     host_entries = [i for i in md_items if not is_lab_entry(i, labs.known_creators)]
     for item in sorted(lab_entries, key=_models_dev_order):
-        link(item, _match_lab_entry(item, index, guard), create=True)
+        form = _entry_form(item, shared)
+        link(item, _match_lab_entry(item, form, labs, index, guard), create=True)
         mid = catalog.record_models[item.source, item.external_id]
-        creator, slug = lab_form(item) if not item.first_party else (item.creator_hint, item.slug)
-        if mid is not None:
-            labs.add(mid, creator or mid.split("/", 1)[0], slug, item.model.name)
+        if mid is None:
+            continue
+        creator = form[0] or mid.split("/", 1)[0]
+        if item.first_party and is_moving_alias(creator, item.slug, item.model.name):
+            labs.add_alias(mid, creator, form[1])
+        elif not _is_alias_link(item, mid, labs):
+            labs.add(mid, creator, form[1], item.model.name)
+            if not item.first_party:  # the HF repo spelling a rewritten form came from
+                labs.add(mid, *_literal_form(item), item.model.name)
     # An entry spelling a lab id literally goes first: it wins a same-provider price conflict.
     for item in sorted(host_entries, key=lambda i: (not labs.literal(i), i.external_id)):
         link(item, _match_host_entry(item, labs, index, guard), create=True)
@@ -127,7 +143,7 @@ def merge(sources: list[Normalized]) -> Catalog:
     for item in _items(by_source, "huggingface"):
         link(item, _match_shared(item, index, None), create=True)
     aa_items = _items(by_source, "artificialanalysis")
-    aa_matches = match_all(aa_items, CatalogKeys(index.normalized, index.names, aa_items))
+    aa_matches = match_all(aa_items, _aa_keys(index, labs, aa_items))
     for item in aa_items:
         found = aa_matches[item.external_id]
         link(item, Link(found.model_id, found.method, found.variant) if found else None, False)
@@ -138,6 +154,15 @@ def merge(sources: list[Normalized]) -> Catalog:
     _collect_scores(catalog, contributions)
     _collect_providers(catalog, sources)
     return catalog
+
+
+def _aa_keys(index: _Index, labs: LabIndex, aa_items: list[SourceItem]) -> CatalogKeys:
+    """AA rows score fixed models: moving aliases are left out (an override may name one)."""
+    normalized = {k: v for k, v in index.normalized.items() if v not in labs.alias_ids}
+    names = {k: v for k, v in index.names.items() if k not in labs.alias_ids}
+    keys = CatalogKeys(normalized, names, aa_items)
+    keys.models |= labs.alias_ids
+    return keys
 
 
 def _known_creators(sources: list[Normalized]) -> frozenset[str]:
@@ -167,25 +192,92 @@ def _models_dev_order(item: SourceItem) -> tuple[int, str]:
     return (0 if item.first_party else 1), item.external_id
 
 
-def _match_lab_entry(item: SourceItem, index: _Index, guard: Guard) -> Link | None:
+def _literal_form(item: SourceItem) -> tuple[str, str]:
+    creator, slug = lab_form(item)
+    return creator or "unknown", slug
+
+
+def _entry_form(item: SourceItem, shared: SharedKeys) -> tuple[str | None, str]:
+    """(creator, slug) a lab entry names, after the keys OpenRouter shares (HF repo ids)."""
+    if item.first_party:
+        return item.creator_hint, item.slug
+    creator, slug = lab_form(item)
+    assert item.offering is not None
+    router_copy = item.offering.provider_id in identity_data().routers
+    return shared.rewrite(creator, slug, router_copy) or (creator, slug)
+
+
+def _alias_like(item: SourceItem) -> bool:
+    creator, slug = lab_form(item) if item.offering else (item.creator_hint, item.slug)
+    return is_moving_alias(creator, slug, item.model.name)
+
+
+def _is_alias_link(item: SourceItem, mid: str, labs: LabIndex) -> bool:
+    return mid in labs.alias_ids
+
+
+def _match_lab_entry(
+    item: SourceItem, form: tuple[str | None, str], labs: LabIndex, index: _Index, guard: Guard
+) -> Link | None:
     if item.first_party:
         return None  # defines its own canonical id
-    creator, slug = lab_form(item)
-    found = index.normalized.get(f"{creator}/{slug_key(slug)}")
-    if found is None and item.offering is not None:
-        found = index.hf.get(item.offering.provider_model_id.lower())
-        link = Link(found, "hf-id") if found else None
+    creator, slug = form
+    key = form_key(creator, slug)
+    link: Link | None = None
+    if key in labs.aliases and _alias_like(item) and labs.aliases[key].endswith("/" + slug.lower()):
+        # A moving alias takes only copies of itself; other spellings name a fixed model.
+        link = Link(labs.aliases[key], "normalized")
     else:
-        link = Link(found, "normalized") if found else None
+        found = labs.normalized.get(key) or (labs.looser(creator, slug) if creator else None)
+        found = found or index.normalized.get(key)
+        if found in labs.alias_ids:
+            found = None
+        if found is None and item.offering is not None:
+            hf = index.hf.get(item.offering.provider_model_id.lower())
+            link = Link(hf, "hf-id") if hf and hf not in labs.alias_ids else None
+        elif found is not None:
+            link = Link(found, "normalized")
+    if link is not None and versions_conflict(item.model.name, link.model_id):
+        link = _by_name(item, labs)
+    link = _snapshot_named(item, link, labs)
     if link is None or not guard.allows(item, link.model_id):
-        return Link(model_id(creator or "unknown", slug), "exact")
+        return Link(model_id(creator or "unknown", slug), "minted")
+    return link
+
+
+def _by_name(item: SourceItem, labs: LabIndex) -> Link | None:
+    """The one lab model with the entry's display name (its id's version was wrong)."""
+    found = labs.unique_name(item.model.name)
+    return Link(found, "name") if found else None
+
+
+def _snapshot_named(item: SourceItem, link: Link | None, labs: LabIndex) -> Link | None:
+    """Vercel's `deepseek-v3` named 'DeepSeek V3 0324' is the lab's `deepseek-v3-0324`."""
+    if link is None:
+        return None
+    creator, slug = link.model_id.split("/", 1)
+    for stamp in snapshot_stamps(item.model.name):
+        if stamp not in slug:
+            sibling = labs.normalized.get(f"{creator}/{slug_key(slug)}-{stamp}")
+            if sibling and sibling not in labs.alias_ids:
+                return Link(sibling, "name")
     return link
 
 
 def _match_host_entry(item: SourceItem, labs: LabIndex, index: _Index, guard: Guard) -> Link:
+    creator, slug = lab_form(item)
+    own_key = form_key(creator or "*", slug)
+    if _alias_like(item) and own_key in labs.aliases:
+        return Link(labs.aliases[own_key], "normalized")
     found = match_host(item, labs, index.hf)
-    if found and guard.allows(item, found.model_id):
-        return Link(found.model_id, found.method)
+    if found and versions_conflict(item.model.name, found.model_id):
+        found = None
+        by_name = _by_name(item, labs)
+        if by_name and guard.allows(item, by_name.model_id):
+            return by_name
+    snapshot = _snapshot_named(item, Link(found.model_id, found.method) if found else None, labs)
+    if snapshot and guard.allows(item, snapshot.model_id):
+        return snapshot
     own = own_model_id(item, labs)
     creator, slug = own.split("/", 1)
     if labs.is_host(creator) and any(c.isdigit() for c in slug):
@@ -197,7 +289,7 @@ def _match_host_entry(item: SourceItem, labs: LabIndex, index: _Index, guard: Gu
     if not guard.allows(item, own):
         assert item.offering is not None
         own = model_id(item.offering.provider_id, item.offering.provider_model_id)
-    return Link(own, "exact")
+    return Link(own, "minted")
 
 
 def _match_shared(item: SourceItem, index: _Index, exact_key: str | None) -> Link | None:

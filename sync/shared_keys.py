@@ -1,0 +1,103 @@
+"""Keys collected from every source before any record is placed. Pure, no I/O.
+
+OpenRouter names the Hugging Face repo behind many of its ids (`moonshotai/kimi-k2` ->
+`moonshotai/Kimi-K2-Instruct`); hosts serving that repo list it under the repo id. Knowing
+the pair before the models.dev entries are placed makes both spellings one model whatever
+order the records come in. Moving aliases (`-latest`, DeepSeek's `deepseek-chat`) are
+told apart here too: an alias is its own record pointing at the model it names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sync.host_ids import split_variant_suffix
+from sync.identity import canonical_creator, identity_data, slug_key
+from sync.records import SourceItem
+
+Form = tuple[str, str]  # (canonical creator, slug)
+
+_VERSION = re.compile(r"\d+(?:\.\d+)*")
+_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?![\d.])")
+_JOINED = re.compile(r"(?<=\d)-(?=\d{1,2}(?:\D|$))")
+
+
+def form_key(creator: str | None, slug: str) -> str:
+    return f"{creator}/{slug_key(slug)}"
+
+
+@dataclass
+class SharedKeys:
+    """Rewrites of (creator, slug) forms learnt from OpenRouter's Hugging Face ids."""
+
+    hf_to_router: dict[str, Form] = field(default_factory=dict)  # HF repo form -> router form
+    router_to_hf: dict[str, Form] = field(default_factory=dict)  # router alias id -> HF form
+
+    def rewrite(self, creator: str | None, slug: str, router_copy: bool) -> Form | None:
+        """The form to use instead, or None. `router_copy`: the id is OpenRouter's own."""
+        key = form_key(creator, slug)
+        if router_copy and key in self.router_to_hf:
+            return self.router_to_hf[key]
+        return self.hf_to_router.get(key)
+
+
+def collect(openrouter_items: list[SourceItem]) -> SharedKeys:
+    keys = SharedKeys()
+    seen: dict[str, set[str]] = {}
+    for item in openrouter_items:
+        repo = (item.model.huggingface_id or "").strip()
+        if repo.count("/") != 1 or not item.creator_hint:
+            continue
+        org, name = repo.split("/")
+        slug = split_variant_suffix(item.slug)[0]
+        if canonical_creator(org) != item.creator_hint or slug_key(name) == slug_key(slug):
+            continue
+        if is_moving_alias(item.creator_hint, slug, ""):
+            # OpenRouter's `deepseek/deepseek-chat` is the fixed Dec '24 V3 its HF id names,
+            # not DeepSeek's moving alias of the same spelling.
+            keys.router_to_hf[form_key(item.creator_hint, slug)] = (item.creator_hint, name)
+            continue
+        hf_key = form_key(item.creator_hint, name)
+        seen.setdefault(hf_key, set()).add(slug_key(slug))
+        keys.hf_to_router[hf_key] = (item.creator_hint, slug)
+    for hf_key, slugs in seen.items():
+        if len(slugs) > 1:  # two router models claim one repo: no rewrite
+            del keys.hf_to_router[hf_key]
+    return keys
+
+
+def is_moving_alias(creator: str | None, slug: str, name: str) -> bool:
+    """`-latest` ids, `(latest)` names and the ids listed in identity.json `moving_aliases`."""
+    low = slug.lower()
+    listed = identity_data().moving_aliases
+    return (
+        low.endswith("-latest")
+        or "(latest)" in name.lower()
+        or f"{creator}/{low}" in listed
+    )
+
+
+def versions_conflict(name: str, model_id: str) -> bool:
+    """The display name's `major.minor` version contradicts the id's: `deepseek.v3` named
+    'DeepSeek-V3.1', Neon's `claude-sonnet-4` named 'Claude Sonnet 4.5'. A name without a
+    dotted version, or an id without a number of that major, never conflicts."""
+    slug = model_id.split("/", 1)[-1].lower()
+    tokens = set(_VERSION.findall(_JOINED.sub(".", slug)))
+    for major, minor in _DOTTED.findall(name):
+        major, minor = str(int(major)), str(int(minor))
+        if minor == "0":
+            continue  # `Nova Pro 1.0` = `nova-pro-v1`
+        wanted = f"{major}.{minor}"
+        same_major = {t for t in tokens if t == major or t.startswith(major + ".")}
+        if same_major and not any(t == wanted or t.startswith(wanted + ".") for t in same_major):
+            return True
+    return False
+
+
+_STAMP = re.compile(r"(?<![\d.-])(0[1-9]|1[0-2])([0-3]\d)(?![\d.])")
+
+
+def snapshot_stamps(name: str) -> list[str]:
+    """MMDD snapshot stamps a display name carries: 'DeepSeek V3 0324' -> ['0324']."""
+    return ["".join(m) for m in _STAMP.findall(name)]
