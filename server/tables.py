@@ -52,7 +52,7 @@ CHANGE_KINDS = (
 )
 RUN_STATUSES = ("running", "succeeded", "partial", "failed", "abandoned")
 RUN_TRIGGERS = ("schedule", "admin", "cli", "startup")
-MATCH_METHODS = ("exact", "normalized", "hf-id", "name", "override")
+MATCH_METHODS = ("exact", "normalized", "hf-id", "name", "override", "minted")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

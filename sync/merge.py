@@ -219,8 +219,8 @@ def _is_alias_link(item: SourceItem, mid: str, labs: LabIndex) -> bool:
 def _match_lab_entry(
     item: SourceItem, form: tuple[str | None, str], labs: LabIndex, index: _Index, guard: Guard
 ) -> Link | None:
-    if item.first_party:
-        return None  # defines its own canonical id
+    if item.first_party:  # the lab's own id is the canonical id
+        return Link(model_id(item.creator_hint or "unknown", item.slug), "exact")
     creator, slug = form
     key = form_key(creator, slug)
     link: Link | None = None

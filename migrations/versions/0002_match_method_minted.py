@@ -1,0 +1,34 @@
+"""external_ids.match_method may be 'minted': the record matched nothing and got a new id.
+
+Revision ID: 0002_minted
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0002_minted"
+down_revision: str | Sequence[str] | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_OLD = "'exact', 'normalized', 'hf-id', 'name', 'override'"
+
+
+def _constraint(methods: str) -> None:
+    # "match_method": the metadata naming convention makes it ck_external_ids_match_method.
+    op.drop_constraint(op.f("ck_external_ids_match_method"), "external_ids", type_="check")
+    op.create_check_constraint("match_method", "external_ids", f"match_method IN ({methods})")
+
+
+def upgrade() -> None:
+    _constraint(f"{_OLD}, 'minted'")
+
+
+def downgrade() -> None:
+    # A new id is what every unmatched record got before 'minted' existed.
+    op.execute("UPDATE external_ids SET match_method = 'exact' WHERE match_method = 'minted'")
+    _constraint(_OLD)
