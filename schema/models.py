@@ -50,7 +50,7 @@ MODEL_FIELDS = (
     "context_window", "max_output_tokens", "huggingface_id", "trending_score",
     "intelligence_index", "output_tokens_per_second", "cheapest_input_price",
     "cheapest_output_price", "status", "first_seen_at", "last_seen_at", "updated_at",
-    "removed_at",
+    "removed_at", "alias_of",
 )  # fmt: skip
 
 
@@ -115,6 +115,10 @@ class Model:
     last_seen_at: datetime
     updated_at: datetime
     removed_at: datetime | None
+    alias_of: str | None = strawberry.field(
+        description="For a moving alias (`gpt-5-chat-latest`, DeepSeek's `deepseek-chat`): "
+        "the id of the model it points at now, null when unknown; null for every other model."
+    )
 
     @strawberry.field(description="Capabilities the model is known to have.")
     def capabilities(self) -> list[str]:

@@ -126,6 +126,9 @@ models = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("removed_at", DateTime(timezone=True)),
     Column("missing_syncs", SmallInteger, nullable=False, server_default="0"),
+    # A moving alias (`-latest`, `deepseek-chat`): the model it points at now. Not a FK:
+    # the target may be removed later while the alias stays.
+    Column("alias_of", Text),
     Column(
         "search_text",
         Text,

@@ -50,7 +50,8 @@ class IdentityData:
     routers: frozenset[str]
     overrides: dict[str, dict[str, str]]
     host_ids: dict[str, list[str]]  # word lists for sync.host_ids
-    moving_aliases: frozenset[str]  # lab ids that move to newer models (`deepseek/deepseek-chat`)
+    # lab ids that move to newer models (`deepseek/deepseek-chat`) -> what they point at now
+    moving_aliases: dict[str, str | None]
 
 
 @cache
@@ -67,7 +68,10 @@ def identity_data() -> IdentityData:
         routers=frozenset(hints["routers"]),
         overrides=overrides,
         host_ids={k: list(v) for k, v in hints.get("host_ids", {}).items() if k[0] != "_"},
-        moving_aliases=frozenset(a.lower() for a in hints.get("moving_aliases", {}).get("ids", ())),
+        moving_aliases={
+            k.lower(): v.lower() if v else None
+            for k, v in hints.get("moving_aliases", {}).get("ids", {}).items()
+        },
     )
 
 

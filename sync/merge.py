@@ -15,7 +15,15 @@ from typing import Any
 
 from sync.aa_match import CatalogKeys, match_all
 from sync.host_match import Guard, LabIndex, is_lab_entry, lab_form, match_host, own_model_id
-from sync.identity import canonical_creator, identity_data, model_id, name_key, slug_key
+from sync.identity import (
+    canonical_creator,
+    identity_data,
+    loose_key,
+    model_id,
+    name_key,
+    slug_key,
+    split_date,
+)
 from sync.merge_rows import model_row, offering_row
 from sync.records import Normalized, ProviderRecord, SourceItem
 from sync.shared_keys import (
@@ -53,6 +61,8 @@ class Catalog:
     scores: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
     # (source, external id) -> model id, None while unmatched (AA rows that link nothing)
     record_models: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    # moving alias model id -> the model it points at (None: unknown)
+    aliases: dict[str, str | None] = field(default_factory=dict)
     methods: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     unmatched: Counter[str] = field(default_factory=Counter)
 
@@ -152,8 +162,49 @@ def merge(sources: list[Normalized]) -> Catalog:
         catalog.models[mid] = model_row(mid, _by_priority(items))
     _collect_offerings(catalog, contributions)
     _collect_scores(catalog, contributions)
+    _point_aliases(catalog, labs.alias_ids)
     _collect_providers(catalog, sources)
     return catalog
+
+
+def _point_aliases(catalog: Catalog, alias_ids: set[str]) -> None:
+    """Every model row gets `alias_of`: None, or for a moving alias the model it names."""
+    by_base: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for mid in catalog.models:
+        catalog.models[mid]["alias_of"] = None
+        if mid not in alias_ids:
+            creator, slug = mid.split("/", 1)
+            by_base[creator, loose_key(split_date(slug)[0])].append(mid)
+    listed = identity_data().moving_aliases
+    for alias in sorted(alias_ids & catalog.models.keys()):
+        if alias in listed:
+            target = listed[alias]
+        else:
+            creator, slug = alias.split("/", 1)
+            target = _newest(by_base.get((creator, loose_key(slug.removesuffix("-latest")))))
+        if target in catalog.models and (alias in listed or _same_price(catalog, alias, target)):
+            catalog.models[alias]["alias_of"] = target
+        catalog.aliases[alias] = catalog.models[alias]["alias_of"]
+
+
+def _same_price(catalog: Catalog, alias: str, target: str) -> bool:
+    """A `-latest` alias names its target only at the lab's own price for the alias
+    (Mistral's `mistral-large-latest` is Large 3, not the old undated `mistral-large`)."""
+    prices: dict[str, set[tuple[Any, Any]]] = defaultdict(set)
+    labs = identity_data().lab_providers
+    for (provider, _), row in catalog.offerings.items():
+        if row["model_id"] in (alias, target) and (provider in labs or row["model_id"] == target):
+            prices[row["model_id"]].add((row["input_price"], row["output_price"]))
+    return bool(prices[alias] & prices[target])
+
+
+def _newest(candidates: list[str] | None) -> str | None:
+    """The latest dated snapshot (`…-20250514`), else the one undated model."""
+    stamped = ((split_date(m)[1].replace("-", ""), m) for m in candidates or ())
+    dated = sorted((stamp, m) for stamp, m in stamped if stamp)
+    if dated:
+        return dated[-1][1]
+    return candidates[0] if candidates and len(candidates) == 1 else None
 
 
 def _aa_keys(index: _Index, labs: LabIndex, aa_items: list[SourceItem]) -> CatalogKeys:

@@ -71,11 +71,7 @@ def is_moving_alias(creator: str | None, slug: str, name: str) -> bool:
     """`-latest` ids, `(latest)` names and the ids listed in identity.json `moving_aliases`."""
     low = slug.lower()
     listed = identity_data().moving_aliases
-    return (
-        low.endswith("-latest")
-        or "(latest)" in name.lower()
-        or f"{creator}/{low}" in listed
-    )
+    return low.endswith("-latest") or "(latest)" in name.lower() or f"{creator}/{low}" in listed
 
 
 def versions_conflict(name: str, model_id: str) -> bool:

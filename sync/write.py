@@ -28,7 +28,7 @@ MODEL_COLUMNS = (
     "supports_attachments", "supports_temperature", "context_window", "max_output_tokens",
     "huggingface_id", "downloads", "likes", "trending_score", "intelligence_index",
     "output_tokens_per_second", "cheapest_input_price", "cheapest_output_price", "sources",
-    "status",
+    "status", "alias_of",
 )  # fmt: skip
 OFFERING_COLUMNS = (
     "provider_id", "provider_model_id", "model_id", "name", *PRICE_FIELDS, "price_tiers",

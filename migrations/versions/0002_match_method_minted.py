@@ -1,4 +1,5 @@
-"""external_ids.match_method may be 'minted': the record matched nothing and got a new id.
+"""external_ids.match_method may be 'minted' (the record matched nothing and got a new id);
+models.alias_of names the model a moving alias (`-latest`, `deepseek-chat`) points at.
 
 Revision ID: 0002_minted
 Revises: 0001
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_minted"
@@ -26,9 +28,11 @@ def _constraint(methods: str) -> None:
 
 def upgrade() -> None:
     _constraint(f"{_OLD}, 'minted'")
+    op.add_column("models", sa.Column("alias_of", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("models", "alias_of")
     # A new id is what every unmatched record got before 'minted' existed.
     op.execute("UPDATE external_ids SET match_method = 'exact' WHERE match_method = 'minted'")
     _constraint(_OLD)

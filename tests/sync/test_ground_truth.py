@@ -119,3 +119,17 @@ def test_merge_precision_and_recall() -> None:
     print("\n".join(result.wrong))
     assert result.precision >= 0.995, result.wrong
     assert result.recall >= 0.95, result.wrong
+
+
+def test_moving_aliases_point_at_the_model_they_name() -> None:
+    catalog = shared_catalog()
+    table: dict[str, str | None] = json.loads(GROUND_TRUTH.read_text())["aliases"]
+    for alias, target in table.items():
+        if alias.startswith("_"):
+            continue
+        alias_model = catalog.record_models[_key(alias)]
+        assert alias_model is not None and alias_model in catalog.aliases, alias
+        wanted = catalog.record_models[_key(target)] if target else None
+        assert catalog.aliases[alias_model] == wanted, alias
+        assert catalog.models[alias_model]["alias_of"] == wanted
+        assert wanted is None or catalog.models[wanted]["alias_of"] is None
