@@ -292,7 +292,11 @@ def _match_lab_entry(
         link = _by_name(item, labs)
     link = _snapshot_named(item, link, labs)
     if link is None or not guard.allows(item, link.model_id):
-        return Link(model_id(creator or "unknown", slug), "minted")
+        own = model_id(creator or "unknown", slug)
+        if not guard.allows(item, own):  # the provider lists this id apart at another price
+            assert item.offering is not None
+            own = model_id(item.offering.provider_id, item.offering.provider_model_id)
+        return Link(own, "minted")
     return link
 
 
