@@ -62,6 +62,7 @@ class LabIndex:
     by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     aliases: dict[str, str] = field(default_factory=dict)  # creator/slug-key -> alias model
     alias_ids: set[str] = field(default_factory=set)
+    alias_names: set[str] = field(default_factory=set)
 
     def add(self, mid: str, creator: str, slug: str, name: str) -> None:
         for form_creator, form_slug in {(creator, slug), tuple(mid.split("/", 1))}:
@@ -71,26 +72,32 @@ class LabIndex:
                 self.by_key[kind, "*", key].add(mid)
         self.by_name[name_key(name)].add(mid)
 
-    def add_alias(self, mid: str, creator: str, slug: str) -> None:
-        """A moving alias links only entries that spell it (and are aliases themselves)."""
+    def add_alias(self, mid: str, creator: str, slug: str, name: str) -> None:
+        """A moving alias links only entries that spell it (and are aliases themselves).
+        Its name still counts, so 'Mistral Large (latest)' never links to `mistral-large`
+        by name."""
         self.alias_ids.add(mid)
+        self.alias_names.add(name_key(name))
         for form_creator, form_slug in {(creator, slug), tuple(mid.split("/", 1))}:
             self.aliases.setdefault(f"{form_creator}/{slug_key(form_slug)}", mid)
             self.aliases.setdefault(f"*/{slug_key(form_slug)}", mid)  # hosts' bare ids
 
-    def looser(self, creator: str, slug: str) -> str | None:
-        """The creator's one model with a looser key of `slug`: compact, packaging words,
-        word order, then the undated or preview id (`claude-sonnet-4` = the only dated
-        `claude-sonnet-4-20250514`, `gemini-3-pro` = `gemini-3-pro-preview`)."""
+    def looser(self, creator: str, slug: str, strict: bool = False) -> str | None:
+        """The creator's one model with a looser key of `slug`: the only dated snapshot
+        of the undated id (`claude-sonnet-4` = `claude-sonnet-4-20250514`), compact,
+        packaging words, word order, then the preview id (`gemini-3-pro` =
+        `gemini-3-pro-preview`). `strict` (an id naming its author): `-instruct` is a
+        different model from the bare id a lab lists (Qwen3 VL), so packaging words count."""
+        if not split_date(slug)[1]:
+            found = self.unique("undated", creator, loose_key(slug))
+            if found:
+                return found
+        packaging = strict and bare_key(slug) != compact_key(slug.removesuffix("-v1"))
         for kind, key in _keys(slug):
-            if kind not in ("slug", "undated", "unpreviewed"):
+            if kind in ("compact", "bare", "loose") and not (packaging and kind != "compact"):
                 found = self.unique(kind, creator, key)
                 if found:
                     return found
-        if not split_date(slug)[1]:
-            found = self.unique("undated", creator, slug_key(slug))
-            if found:
-                return found
         return self.unique("unpreviewed", creator, slug_key(slug))
 
     def literal(self, item: SourceItem) -> bool:
@@ -106,7 +113,12 @@ class LabIndex:
         return author in self.provider_ids or f"{author}-ai" in self.provider_ids
 
     def unique_name(self, name: str) -> str | None:
-        found = self.by_name.get(name_key(name)) or set()
+        """The one lab model with this display name. A `(latest)` name never links by
+        name to a fixed model its alias shares the name with ('Mistral Large (latest)')."""
+        key = name_key(name)
+        found = self.by_name.get(key) or set()
+        if "latest" in name.lower() and key in self.alias_names:
+            return None
         return next(iter(found)) if len(found) == 1 else None
 
     def unique(self, kind: str, creator: str, key: str) -> str | None:
@@ -123,7 +135,7 @@ def _keys(slug: str) -> list[tuple[str, str]]:
     ]
     undated, date = split_date(slug)
     if len(date.replace("-", "")) == 8:  # a full snapshot date (`-20250514`), not `0324`
-        keys.append(("undated", undated))
+        keys.append(("undated", loose_key(undated)))
     if _PREVIEW.search(slug_key(slug)):
         keys.append(("unpreviewed", _PREVIEW.sub("", slug_key(slug))))
     return keys
@@ -139,7 +151,6 @@ def is_lab_entry(item: SourceItem, known_creators: frozenset[str]) -> bool:
 
 def match_host(item: SourceItem, labs: LabIndex, hf: dict[str, str]) -> Found | None:
     hid = _decoded(item)
-    named = labs.by_name.get(name_key(item.model.name)) or set()
     for form in hid.forms:
         found = _match_form(form, labs)
         if found:
@@ -148,7 +159,8 @@ def match_host(item: SourceItem, labs: LabIndex, hf: dict[str, str]) -> Found | 
     repo = item.offering.provider_model_id.lower()
     if repo.count("/") == 1 and repo in hf:
         return Found(hf[repo], "hf-id")
-    return Found(next(iter(named)), "name") if len(named) == 1 else None
+    only = labs.unique_name(item.model.name)
+    return Found(only, "name") if only else None
 
 
 def lab_form(item: SourceItem) -> tuple[str | None, str]:

@@ -29,7 +29,7 @@ EFFORT_SUFFIXES = (
 # Further words AA stacks onto a variant (`-non-reasoning-low-effort`, `-4-1-opus-thinking`).
 _STACKED_SUFFIXES = (*EFFORT_SUFFIXES, "thinking", "effort")
 # Words that name a packaging, not a different model: `gemma-3-12b-it` = AA `gemma-3-12b`.
-_FILLER_WORDS = frozenset({"instruct", "it"})
+_FILLER_WORDS = frozenset({"instruct", "it", "v1"})  # `nova-2-lite-v1` = AA `nova-2-0-lite`
 _MONTHS = "jan|feb|mar|apr|may|jun|june|jul|july|aug|sep|sept|oct|nov|dec"
 # A trailing snapshot date: 20250805, 0420 (MMDD), 05-06, 04-2025, may-2024, june-24.
 _DATE_SUFFIX = re.compile(

@@ -106,7 +106,8 @@ def merge(sources: list[Normalized]) -> Catalog:
     index = _Index()
     labs = LabIndex(_known_creators(sources), _provider_ids(sources))
     guard = Guard()
-    shared = collect(_items(by_source, "openrouter"))  # every shared key before any placing
+    # Every key the sources share is known before any record is placed.
+    shared = collect(_items(by_source, "openrouter"), _lab_ids(md_items_of(by_source)))
     contributions: dict[str, list[tuple[str, SourceItem]]] = defaultdict(list)
 
     def link(item: SourceItem, found: Link | None, create: bool) -> None:
@@ -140,8 +141,8 @@ def merge(sources: list[Normalized]) -> Catalog:
             continue
         creator = form[0] or mid.split("/", 1)[0]
         if item.first_party and is_moving_alias(creator, item.slug, item.model.name):
-            labs.add_alias(mid, creator, form[1])
-        elif not _is_alias_link(item, mid, labs):
+            labs.add_alias(mid, creator, form[1], item.model.name)
+        elif not _is_alias_link(item, mid, labs) and _trusted_form(item, catalog):
             labs.add(mid, creator, form[1], item.model.name)
             if not item.first_party:  # the HF repo spelling a rewritten form came from
                 labs.add(mid, *_literal_form(item), item.model.name)
@@ -216,6 +217,15 @@ def _aa_keys(index: _Index, labs: LabIndex, aa_items: list[SourceItem]) -> Catal
     return keys
 
 
+def md_items_of(by_source: dict[str, Normalized]) -> list[SourceItem]:
+    found = by_source.get("models.dev")
+    return found.items if found else []
+
+
+def _lab_ids(items: list[SourceItem]) -> set[str]:
+    return {form_key(i.creator_hint, i.slug) for i in items if i.first_party}
+
+
 def _known_creators(sources: list[Normalized]) -> frozenset[str]:
     """Labs the sources name as authors: lab providers, alias targets, OpenRouter and AA."""
     data = identity_data()
@@ -258,6 +268,11 @@ def _entry_form(item: SourceItem, shared: SharedKeys) -> tuple[str | None, str]:
     return shared.rewrite(creator, slug, router_copy) or (creator, slug)
 
 
+def _trusted_form(item: SourceItem, catalog: Catalog) -> bool:
+    """An entry linked by its display name (its id's version was wrong) lends no keys."""
+    return catalog.external_ids[item.source, item.external_id].method != "name"
+
+
 def _alias_like(item: SourceItem) -> bool:
     creator, slug = lab_form(item) if item.offering else (item.creator_hint, item.slug)
     return is_moving_alias(creator, slug, item.model.name)
@@ -279,7 +294,7 @@ def _match_lab_entry(
         # A moving alias takes only copies of itself; other spellings name a fixed model.
         link = Link(labs.aliases[key], "normalized")
     else:
-        found = labs.normalized.get(key) or (labs.looser(creator, slug) if creator else None)
+        found = labs.normalized.get(key) or (labs.looser(creator, slug, True) if creator else None)
         found = found or index.normalized.get(key)
         if found in labs.alias_ids:
             found = None
@@ -290,7 +305,8 @@ def _match_lab_entry(
             link = Link(found, "normalized")
     if link is not None and versions_conflict(item.model.name, link.model_id):
         link = _by_name(item, labs)
-    link = _snapshot_named(item, link, labs)
+    if form == lab_form(item):  # an HF id OpenRouter shares outranks a stamp in the name
+        link = _snapshot_named(item, link, labs)
     if link is None or not guard.allows(item, link.model_id):
         own = model_id(creator or "unknown", slug)
         if not guard.allows(item, own):  # the provider lists this id apart at another price

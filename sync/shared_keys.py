@@ -31,39 +31,47 @@ def form_key(creator: str | None, slug: str) -> str:
 class SharedKeys:
     """Rewrites of (creator, slug) forms learnt from OpenRouter's Hugging Face ids."""
 
-    hf_to_router: dict[str, Form] = field(default_factory=dict)  # HF repo form -> router form
-    router_to_hf: dict[str, Form] = field(default_factory=dict)  # router alias id -> HF form
+    rewrites: dict[str, Form] = field(default_factory=dict)  # any entry's form -> the model's
+    router_aliases: dict[str, Form] = field(default_factory=dict)  # OpenRouter's own ids only
 
     def rewrite(self, creator: str | None, slug: str, router_copy: bool) -> Form | None:
         """The form to use instead, or None. `router_copy`: the id is OpenRouter's own."""
         key = form_key(creator, slug)
-        if router_copy and key in self.router_to_hf:
-            return self.router_to_hf[key]
-        return self.hf_to_router.get(key)
+        if router_copy and key in self.router_aliases:
+            return self.router_aliases[key]
+        return self.rewrites.get(key)
 
 
-def collect(openrouter_items: list[SourceItem]) -> SharedKeys:
+def collect(openrouter_items: list[SourceItem], lab_ids: set[str]) -> SharedKeys:
+    """`lab_ids`: `creator/slug-key` of the ids labs list themselves; that spelling wins,
+    else the Hugging Face repo's (`kimi-k2-instruct` names the weights more exactly than
+    OpenRouter's `kimi-k2`)."""
     keys = SharedKeys()
-    seen: dict[str, set[str]] = {}
+    claims: dict[str, set[str]] = {}
+    pairs: list[tuple[str, Form, str, Form]] = []
     for item in openrouter_items:
         repo = (item.model.huggingface_id or "").strip()
         if repo.count("/") != 1 or not item.creator_hint:
             continue
-        org, name = repo.split("/")
+        creator, name = item.creator_hint, repo.split("/")[1]
         slug = split_variant_suffix(item.slug)[0]
-        if canonical_creator(org) != item.creator_hint or slug_key(name) == slug_key(slug):
+        if canonical_creator(repo.split("/")[0]) != creator or slug_key(name) == slug_key(slug):
             continue
-        if is_moving_alias(item.creator_hint, slug, ""):
+        router_key, hf_key = form_key(creator, slug), form_key(creator, name)
+        if is_moving_alias(creator, slug, ""):
             # OpenRouter's `deepseek/deepseek-chat` is the fixed Dec '24 V3 its HF id names,
             # not DeepSeek's moving alias of the same spelling.
-            keys.router_to_hf[form_key(item.creator_hint, slug)] = (item.creator_hint, name)
+            keys.router_aliases[router_key] = (creator, name)
             continue
-        hf_key = form_key(item.creator_hint, name)
-        seen.setdefault(hf_key, set()).add(slug_key(slug))
-        keys.hf_to_router[hf_key] = (item.creator_hint, slug)
-    for hf_key, slugs in seen.items():
-        if len(slugs) > 1:  # two router models claim one repo: no rewrite
-            del keys.hf_to_router[hf_key]
+        claims.setdefault(hf_key, set()).add(router_key)
+        pairs.append((router_key, (creator, slug), hf_key, (creator, name)))
+    for router_key, router_form, hf_key, hf_form in pairs:
+        if len(claims[hf_key]) > 1:
+            continue  # two router models claim one repo: no rewrite
+        if router_key in lab_ids and hf_key not in lab_ids:
+            keys.rewrites[hf_key] = router_form
+        elif hf_key in lab_ids or router_key not in lab_ids:
+            keys.rewrites[router_key] = hf_form
     return keys
 
 
@@ -71,6 +79,12 @@ def is_moving_alias(creator: str | None, slug: str, name: str) -> bool:
     """`-latest` ids, `(latest)` names and the ids listed in identity.json `moving_aliases`."""
     low = slug.lower()
     listed = identity_data().moving_aliases
+    if creator is None:  # a host's bare `deepseek-reasoner`
+        return (
+            low.endswith("-latest")
+            or "(latest)" in name.lower()
+            or any(alias.endswith("/" + low) for alias in listed)
+        )
     return low.endswith("-latest") or "(latest)" in name.lower() or f"{creator}/{low}" in listed
 
 
