@@ -65,12 +65,15 @@ class LabIndex:
     alias_names: set[str] = field(default_factory=set)
 
     def add(self, mid: str, creator: str, slug: str, name: str) -> None:
+        generic = slug_key(slug) in _generic_ids()
         for form_creator, form_slug in {(creator, slug), tuple(mid.split("/", 1))}:
             self.normalized.setdefault(f"{form_creator}/{slug_key(form_slug)}", mid)
             for kind, key in _keys(form_slug):
                 self.by_key[kind, form_creator, key].add(mid)
-                self.by_key[kind, "*", key].add(mid)
-        self.by_name[name_key(name)].add(mid)
+                if not generic:
+                    self.by_key[kind, "*", key].add(mid)
+        if not generic:
+            self.by_name[name_key(name)].add(mid)
 
     def add_alias(self, mid: str, creator: str, slug: str, name: str) -> None:
         """A moving alias links only entries that spell it (and are aliases themselves).
@@ -124,6 +127,10 @@ class LabIndex:
     def unique(self, kind: str, creator: str, key: str) -> str | None:
         found = self.by_key.get((kind, creator, key)) or set()
         return next(iter(found)) if len(found) == 1 else None
+
+
+def _generic_ids() -> frozenset[str]:
+    return frozenset(identity_data().host_ids.get("generic_ids", ()))
 
 
 def _keys(slug: str) -> list[tuple[str, str]]:
@@ -182,7 +189,29 @@ def own_model_id(item: SourceItem, labs: LabIndex) -> str:
     vertex = next((f for f in hid.forms if f.kind == "vertex"), head)
     if head.creator and head.kind in ("id", "namespace") and not labs.is_host(head.creator):
         return model_id(head.creator, head.slug)  # an author we do not know yet: still its id
-    return model_id(item.offering.provider_id, vertex.slug)
+    lab = snapshot_lab(vertex.slug) if not head.creator else None
+    return model_id(lab or item.offering.provider_id, vertex.slug)
+
+
+_SNAPSHOT = re.compile(
+    r"-(?:preview|exp|experimental)(?=-|$)"  # preview builds (not `-thinking`: a mode)
+    r"|-(?:20\d\d|\d\d)?(?:0[1-9]|1[0-2])[0-3]\d(?=-|$)"  # 0111, 250615, 20250226
+    r"|-(?:0[1-9]|1[0-2])-[0-3]\d(?=-|$)|-(?:0[1-9]|1[0-2])-20\d\d(?=-|$)"  # 04-17, 09-2025
+)
+_FAMILY_WORD = re.compile(r"^[a-z]+")
+
+
+def snapshot_lab(slug: str) -> str | None:
+    """The lab of a host's id that is a lab's snapshot (`gemini-2.5-pro-preview-06-05` ->
+    google), None for anything else (community fine-tunes, host products)."""
+    table = identity_data().lab_snapshots
+    low = slug.lower()
+    family = _FAMILY_WORD.match(low)
+    words = set(re.split(r"[^a-z0-9]+", low))
+    if family is None or not _SNAPSHOT.search(low) or words & set(table["derivative_words"]):
+        return None
+    creator: str | None = table["families"].get(family.group(0))
+    return creator
 
 
 def _match_form(form: HostForm, labs: LabIndex) -> str | None:
@@ -196,6 +225,8 @@ def _match_form(form: HostForm, labs: LabIndex) -> str | None:
         return None  # `claude-opus-4` is not the lab `claude`'s model `opus-4`
     if creator and form.kind == "id" and not labs.is_host(creator):
         return None  # an unknown author's own model: never someone else's
+    if creator in identity_data().routers:
+        return None  # `openrouter/auto` is OpenRouter's own router, not another lab's `auto`
     return labs.unique("slug", "*", slug_key(form.slug)) or labs.looser("*", form.slug)
 
 

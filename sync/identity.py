@@ -50,6 +50,7 @@ class IdentityData:
     routers: frozenset[str]
     overrides: dict[str, dict[str, str]]
     host_ids: dict[str, list[str]]  # word lists for sync.host_ids
+    lab_snapshots: dict[str, Any]  # families + derivative words (sync.host_match)
     # lab ids that move to newer models (`deepseek/deepseek-chat`) -> what they point at now
     moving_aliases: dict[str, str | None]
 
@@ -68,6 +69,7 @@ def identity_data() -> IdentityData:
         routers=frozenset(hints["routers"]),
         overrides=overrides,
         host_ids={k: list(v) for k, v in hints.get("host_ids", {}).items() if k[0] != "_"},
+        lab_snapshots=dict(hints.get("lab_snapshots", {})),
         moving_aliases={
             k.lower(): v.lower() if v else None
             for k, v in hints.get("moving_aliases", {}).get("ids", {}).items()

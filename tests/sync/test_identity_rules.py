@@ -241,3 +241,40 @@ def test_minted_for_records_that_matched_nothing() -> None:
     assert catalog.models["acme/x-1"]["alias_of"] is None
     prices: dict[str, Any] = catalog.offerings["acme", "x-1"]
     assert prices["input_price"] == Decimal(1)
+
+
+LABS_MD: Entries = {
+    "sakana": {"fugu-ultra": ("Fugu Ultra", 5)},
+    "openrouter": {"sakana/fugu-ultra": ("Fugu Ultra", 5), "openrouter/auto": ("Auto Router", 0)},
+    "vercel": {"sakana/fugu-ultra": ("Fugu Ultra", 5)},
+    "morph": {"auto": ("Auto", 0)},
+    "llmgateway": {"auto": ("Auto", 0)},
+    "nova": {"nova-2-pro-v1": ("Nova 2 Pro", 1)},
+    "nano-gpt": {
+        "gemini-2.5-flash-preview-04-17": ("Gemini 2.5 Flash Preview", 0.15),
+        "doubao-seed-1-6-250615": ("Doubao Seed 1.6", 0.2),
+        "qwen3.5-27b-derestricted": ("Qwen 3.5 27B Derestricted", 0.1),
+        "gemma-4-31b-garnet": ("Gemma 4 31B Garnet", 0.1),
+        "claude-sonnet-4-thinking": ("Claude 4 Sonnet Thinking", 3),
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("entry", "model"),
+    [
+        ("openrouter/sakana/fugu-ultra", "sakana/fugu-ultra"),  # Sakana is a lab
+        ("vercel/sakana/fugu-ultra", "sakana/fugu-ultra"),
+        ("nova/nova-2-pro-v1", "amazon/nova-2-pro-v1"),  # Amazon's Nova API
+        ("openrouter/openrouter/auto", "openrouter/auto"),  # not Morph's `auto`
+        ("llmgateway/auto", "llmgateway/auto"),  # a generic word: each host's own product
+        ("nano-gpt/gemini-2.5-flash-preview-04-17", "google/gemini-2.5-flash-preview-04-17"),
+        ("nano-gpt/doubao-seed-1-6-250615", "bytedance/doubao-seed-1-6-250615"),
+        ("nano-gpt/qwen3.5-27b-derestricted", "nano-gpt/qwen3.5-27b-derestricted"),
+        ("nano-gpt/gemma-4-31b-garnet", "nano-gpt/gemma-4-31b-garnet"),  # no snapshot mark
+        ("nano-gpt/claude-sonnet-4-thinking", "nano-gpt/claude-sonnet-4-thinking"),
+    ],
+)
+def test_labs_and_lab_snapshots(entry: str, model: str) -> None:
+    catalog = merge([_models_dev(LABS_MD)])
+    assert _model(catalog, MD, entry) == model
