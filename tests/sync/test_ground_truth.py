@@ -8,6 +8,7 @@ pure), then every labelled pair is checked: `same` pairs must share a canonical 
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -51,16 +52,19 @@ def _json(*parts: str) -> Any:
     return json.loads(SHARED.joinpath(*parts).read_text())
 
 
-@cache
-def shared_catalog() -> Catalog:
+def shared_sources() -> list[Normalized]:
     hf_rows = [row for page in HF_PAGES for row in _json("huggingface", page)]
-    sources: list[Normalized] = [
+    return [
         models_dev.normalize(_json("models.dev", "api.json")),
         openrouter.normalize(_json("openrouter", "models.json")),
         huggingface.normalize(hf_rows),
         artificialanalysis.normalize(_json("artificialanalysis", "models.json")),
     ]
-    return merge(sources)
+
+
+@cache
+def shared_catalog() -> Catalog:
+    return merge(shared_sources())
 
 
 @dataclass(frozen=True)
@@ -133,3 +137,13 @@ def test_moving_aliases_point_at_the_model_they_name() -> None:
         assert catalog.aliases[alias_model] == wanted, alias
         assert catalog.models[alias_model]["alias_of"] == wanted
         assert wanted is None or catalog.models[wanted]["alias_of"] is None
+
+
+def test_identity_does_not_depend_on_source_or_record_order() -> None:
+    sources = shared_sources()
+    for normalized in sources:
+        random.Random(16).shuffle(normalized.items)
+    shuffled = merge(list(reversed(sources)))
+    catalog = shared_catalog()
+    assert shuffled.record_models == catalog.record_models
+    assert shuffled.aliases == catalog.aliases
