@@ -81,14 +81,12 @@ async def _check_one_model_per_lab_model(engine: AsyncEngine) -> None:
         "AND provider_model_id = 'us.anthropic.claude-opus-4-1-20250805-v1:0'",
     )
     assert bedrock == [("anthropic/claude-opus-4-1-20250805",)]
-    aliases = dict(
-        await _rows(engine, "SELECT id, alias_of FROM models WHERE alias_of IS NOT NULL")
-    )
+    alias_rows = await _rows(engine, "SELECT id, alias_of FROM models WHERE alias_of IS NOT NULL")
+    aliases = {str(alias): str(target) for alias, target in alias_rows}
     assert aliases["anthropic/claude-sonnet-4-0"] == "anthropic/claude-sonnet-4-20250514"
     assert aliases["deepseek/deepseek-chat"] == "deepseek/deepseek-v3.2"
-    methods = dict(
-        await _rows(engine, "SELECT match_method, count(*) FROM external_ids GROUP BY 1")
-    )
+    method_rows = await _rows(engine, "SELECT match_method, count(*) FROM external_ids GROUP BY 1")
+    methods = {str(method): int(str(count)) for method, count in method_rows}
     assert methods["minted"] > 1000 and methods["exact"] > 500  # new ids vs shared/lab ids
 
 
