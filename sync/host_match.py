@@ -26,7 +26,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sync.host_ids import HostForm, HostId, decode
-from sync.identity import identity_data, loose_key, model_id, name_key, slug_key, split_date
+from sync.identity import (
+    identity_data,
+    loose_key,
+    model_id,
+    name_key,
+    slug_key,
+    split_date,
+    variant_name_key,
+)
 from sync.records import SourceItem
 
 _FILLER = re.compile(r"-(?:instruct|it)(?=-|$)|-v1$")  # `nova-pro-v1` = Bedrock `nova-pro`
@@ -63,6 +71,8 @@ class LabIndex:
     aliases: dict[str, str] = field(default_factory=dict)  # creator/slug-key -> alias model
     alias_ids: set[str] = field(default_factory=set)
     alias_names: set[str] = field(default_factory=set)
+    # (creator, name key) -> the lab's own models with that display name
+    own_names: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, mid: str, creator: str, slug: str, name: str) -> None:
         generic = slug_key(slug) in _generic_ids()
@@ -114,6 +124,19 @@ class LabIndex:
     def is_host(self, author: str) -> bool:
         """`siliconflow/…` inside another host's list, `novita/…` on Poe: a host, not a lab."""
         return author in self.provider_ids or f"{author}-ai" in self.provider_ids
+
+    def add_own_name(self, mid: str, creator: str, name: str) -> None:
+        self.own_names[creator, variant_name_key(name)].add(mid)
+
+    def own_name(self, creator: str, slug: str, name: str) -> str | None:
+        """The creator's one own model with this display name (`mistral-large-2512` is
+        'Mistral Large 3', the name Vercel's `mistral/mistral-large-3` carries). Never for
+        an undated id two of the lab's dated snapshots share (`claude-3.5-sonnet`), and
+        parentheses count ('GPT-4 Turbo (older v1106)' is not 'GPT-4 Turbo')."""
+        if len(self.by_key.get(("undated", creator, loose_key(slug))) or ()) > 1:
+            return None
+        found = self.own_names.get((creator, variant_name_key(name))) or set()
+        return next(iter(found)) if len(found) == 1 else None
 
     def unique_name(self, name: str) -> str | None:
         """The one lab model with this display name. A `(latest)` name never links by

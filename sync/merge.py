@@ -31,6 +31,7 @@ from sync.shared_keys import (
     collect,
     form_key,
     is_moving_alias,
+    names_its_version,
     snapshot_stamps,
     versions_conflict,
 )
@@ -50,6 +51,9 @@ class Link:
     model_id: str
     method: str
     variant: str = ""  # Artificial Analysis effort variant the row's scores attach under
+    # False when the record's id names another model (its display name vetoed the id):
+    # such a record lends none of its id's keys to later records
+    lends_keys: bool = True
 
 
 @dataclass
@@ -79,19 +83,25 @@ class _Index:
         self.names: dict[str, set[str]] = defaultdict(set)  # model id -> display names
         self.hosted: dict[str, str] = {}  # slug key -> model a host's own id created
 
-    def add(self, mid: str, item: SourceItem, form: tuple[str | None, str] | None = None) -> None:
+    def add(
+        self,
+        mid: str,
+        item: SourceItem,
+        form: tuple[str | None, str] | None = None,
+        trusted: bool = True,  # False: linked by name, its id names another model
+    ) -> None:
         self.exact.setdefault(f"{item.source}:{item.external_id}", mid)
         creator, slug = mid.split("/", 1)
         self.normalized.setdefault(f"{creator}/{slug_key(slug)}", mid)
         hint, item_slug = form or (item.creator_hint, item.slug)
-        if hint:
+        if hint and trusted:
             self.normalized.setdefault(f"{hint}/{slug_key(item_slug)}", mid)
         self.by_slug[slug_key(slug)].add(mid)
         self.by_name[name_key(item.model.name)].add(mid)
         self.names[mid].add(item.model.name)
         if item.model.huggingface_id:
             self.hf.setdefault(item.model.huggingface_id.lower(), mid)
-        if item.offering and item.offering.provider_model_id.count("/") == 1:
+        if trusted and item.offering and item.offering.provider_model_id.count("/") == 1:
             # Open-weight hosts list HF repo ids as their own model ids.
             self.hf.setdefault(item.offering.provider_model_id.lower(), mid)
 
@@ -125,7 +135,7 @@ def merge(sources: list[Normalized]) -> Catalog:
         contributions[found.model_id].append((rank, item))
         guard.claim(item, found.model_id)
         if item.source == "models.dev" and item.offering is not None and not item.first_party:
-            index.add(found.model_id, item, lab_form(item))
+            index.add(found.model_id, item, lab_form(item), trusted=found.lends_keys)
         else:
             index.add(found.model_id, item)
 
@@ -144,6 +154,8 @@ def merge(sources: list[Normalized]) -> Catalog:
             labs.add_alias(mid, creator, form[1], item.model.name)
         elif not _is_alias_link(item, mid, labs) and _trusted_form(item, catalog):
             labs.add(mid, creator, form[1], item.model.name)
+            if item.first_party:
+                labs.add_own_name(mid, creator, item.model.name)
             if not item.first_party:  # the HF repo spelling a rewritten form came from
                 labs.add(mid, *_literal_form(item), item.model.name)
     # An entry spelling a lab id literally goes first: it wins a same-provider price conflict.
@@ -270,7 +282,7 @@ def _entry_form(item: SourceItem, shared: SharedKeys) -> tuple[str | None, str]:
 
 def _trusted_form(item: SourceItem, catalog: Catalog) -> bool:
     """An entry linked by its display name (its id's version was wrong) lends no keys."""
-    return catalog.external_ids[item.source, item.external_id].method != "name"
+    return catalog.external_ids[item.source, item.external_id].lends_keys
 
 
 def _alias_like(item: SourceItem) -> bool:
@@ -307,6 +319,14 @@ def _match_lab_entry(
         link = _by_name(item, labs)
     if form == lab_form(item):  # an HF id OpenRouter shares outranks a stamp in the name
         link = _snapshot_named(item, link, labs)
+    if link is None and creator:
+        named = labs.own_name(creator, slug, item.model.name)
+        # the id is another spelling of that model only when it carries the name's version
+        link = (
+            Link(named, "name", lends_keys=names_its_version(item.model.name, slug))
+            if named
+            else None
+        )
     if link is None or not guard.allows(item, link.model_id):
         own = model_id(creator or "unknown", slug)
         if not guard.allows(item, own):  # the provider lists this id apart at another price
@@ -319,7 +339,7 @@ def _match_lab_entry(
 def _by_name(item: SourceItem, labs: LabIndex) -> Link | None:
     """The one lab model with the entry's display name (its id's version was wrong)."""
     found = labs.unique_name(item.model.name)
-    return Link(found, "name") if found else None
+    return Link(found, "name", lends_keys=False) if found else None
 
 
 def _snapshot_named(item: SourceItem, link: Link | None, labs: LabIndex) -> Link | None:
@@ -331,7 +351,7 @@ def _snapshot_named(item: SourceItem, link: Link | None, labs: LabIndex) -> Link
         if stamp not in slug:
             sibling = labs.normalized.get(f"{creator}/{slug_key(slug)}-{stamp}")
             if sibling and sibling not in labs.alias_ids:
-                return Link(sibling, "name")
+                return Link(sibling, "name", lends_keys=False)
     return link
 
 

@@ -88,12 +88,23 @@ def is_moving_alias(creator: str | None, slug: str, name: str) -> bool:
     return low.endswith("-latest") or "(latest)" in name.lower() or f"{creator}/{low}" in listed
 
 
+def _versions(text: str) -> set[str]:
+    return set(_VERSION.findall(_JOINED.sub(".", text.lower())))
+
+
+def names_its_version(name: str, slug: str) -> bool:
+    """Every `major.minor` version of the display name is in the id (`mistral-medium-3-5`
+    'Mistral Medium 3.5' yes; Vercel's `mistral-medium` 'Mistral Medium 3.1' no)."""
+    tokens = _versions(slug)
+    wanted = {f"{int(a)}.{int(b)}" for a, b in _DOTTED.findall(name) if int(b)}
+    return all(any(t == w or t.startswith(w + ".") for t in tokens) for w in wanted)
+
+
 def versions_conflict(name: str, model_id: str) -> bool:
     """The display name's `major.minor` version contradicts the id's: `deepseek.v3` named
     'DeepSeek-V3.1', Neon's `claude-sonnet-4` named 'Claude Sonnet 4.5'. A name without a
     dotted version, or an id without a number of that major, never conflicts."""
-    slug = model_id.split("/", 1)[-1].lower()
-    tokens = set(_VERSION.findall(_JOINED.sub(".", slug)))
+    tokens = _versions(model_id.split("/", 1)[-1])
     for major, minor in _DOTTED.findall(name):
         major, minor = str(int(major)), str(int(minor))
         if minor == "0":

@@ -13,7 +13,7 @@ import pytest
 
 from sync.merge import Catalog, merge
 from sync.records import Normalized
-from sync.shared_keys import snapshot_stamps, versions_conflict
+from sync.shared_keys import names_its_version, snapshot_stamps, versions_conflict
 from sync.sources import models_dev, openrouter
 
 MD = "models.dev"
@@ -278,3 +278,56 @@ LABS_MD: Entries = {
 def test_labs_and_lab_snapshots(entry: str, model: str) -> None:
     catalog = merge([_models_dev(LABS_MD)])
     assert _model(catalog, MD, entry) == model
+
+
+NAMES_MD: Entries = {
+    "mistral": {
+        "mistral-large-2512": ("Mistral Large 3", 0.5),
+        "mistral-medium-2508": ("Mistral Medium 3.1", 0.4),
+    },
+    "openai": {"gpt-4-turbo": ("GPT-4 Turbo", 10)},
+    "kilo": {"openai/gpt-4-1106-preview": ("OpenAI: GPT-4 Turbo (older v1106)", 10)},
+    "vercel": {
+        "mistral/mistral-large-3": ("Mistral Large 3", 0.5),
+        "mistral/mistral-medium": ("Mistral Medium 3.1", 0.4),
+    },
+    "zenmux": {"mistralai/mistral-large-3": ("Mistral Large 3", 0.5)},
+}
+
+
+@pytest.mark.parametrize(
+    ("entry", "model"),
+    [
+        # the lab's own model with the entry's display name, within the creator
+        ("vercel/mistral/mistral-large-3", "mistral/mistral-large-2512"),
+        ("zenmux/mistralai/mistral-large-3", "mistral/mistral-large-2512"),
+        ("vercel/mistral/mistral-medium", "mistral/mistral-medium-2508"),
+        # parentheses that are not an effort level name another snapshot
+        ("kilo/openai/gpt-4-1106-preview", "openai/gpt-4-1106-preview"),
+    ],
+)
+def test_lab_entries_find_the_labs_model_by_display_name(entry: str, model: str) -> None:
+    catalog = merge([_models_dev(NAMES_MD)])
+    assert _model(catalog, MD, entry) == model
+
+
+def test_an_id_without_the_names_version_lends_no_keys() -> None:
+    catalog = merge([_models_dev(NAMES_MD)])
+    # Vercel's `mistral-medium` is Medium 3.1 by name, but `mistral/mistral-medium` must not
+    # become a key of 3.1 (AA's 2023 'Mistral Medium' would land on it); `mistral-large-3`
+    # carries its version and does become a key of Large 3.
+    assert not catalog.external_ids[MD, "vercel/mistral/mistral-medium"].lends_keys
+    assert catalog.external_ids[MD, "vercel/mistral/mistral-large-3"].lends_keys
+
+
+@pytest.mark.parametrize(
+    ("name", "slug", "names_it"),
+    [
+        ("Mistral Medium 3.5", "mistral-medium-3-5", True),
+        ("Mistral Medium 3.1", "mistral-medium", False),
+        ("Mistral Large 3", "mistral-large-3", True),  # no dotted version to carry
+        ("Nova Pro 1.0", "nova-pro", True),
+    ],
+)
+def test_names_its_version(name: str, slug: str, names_it: bool) -> None:
+    assert names_its_version(name, slug) is names_it
