@@ -70,7 +70,11 @@ class Score:
 class ExternalId:
     source: str
     id: str
-    match_method: str
+    match_method: str = strawberry.field(
+        description="How the record was linked: exact (a shared or the lab's own id), "
+        "normalized, hf-id, name, override, or minted (it matched nothing and got an id "
+        "of its own)."
+    )
     confidence: float
 
 
