@@ -26,6 +26,10 @@ class Context:
     # Cleared by mutations and admin fields: such responses never enter the response cache.
     cacheable: bool = field(default=True)
 
+    @property
+    def over_websocket(self) -> bool:
+        return isinstance(self.response, web.WebSocketResponse)
+
     def require_admin(self) -> None:
         self.cacheable = False
         require_admin(self.settings.admin_token, self.request.headers)

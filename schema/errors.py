@@ -5,7 +5,11 @@ Every GraphQL error carries `extensions.code`:
   `server.errors.ApiError` (and VALIDATION_ERROR for a ValueError from the catalog layer);
 - SERVICE_UNAVAILABLE when PostgreSQL cannot be reached (retry shortly);
 - GRAPHQL_VALIDATION_FAILED for a document refused before execution (syntax, unknown
-  field, depth/alias/token/cost limits);
+  field, depth/alias/token/cost limits), QUERY_TOO_COSTLY / QUERY_TOO_COMPLEX for the
+  cost and fragment-expansion limits;
+- VALIDATION_ERROR for variables that do not fit their declared types (wrong type, a
+  missing required variable, an unknown enum value, an Int out of range, a bad Date):
+  the same mistake written inline is a validation error, so it is not an internal one;
 - INTERNAL_SERVER_ERROR for anything unexpected: the message is masked and the exception
   logged with the request id (DESIGN §6).
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, VariableDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
@@ -42,8 +46,17 @@ def _with_code(error: GraphQLError, message: str, extensions: dict[str, object])
     )
 
 
+def is_variable_error(error: GraphQLError) -> bool:
+    """graphql-core reports a variable value it cannot coerce at the variable's definition,
+    before execution (no path)."""
+    nodes = error.nodes or []
+    return error.path is None and bool(nodes) and isinstance(nodes[0], VariableDefinitionNode)
+
+
 def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    if is_variable_error(error):
+        return _with_code(error, error.message, {"code": "VALIDATION_ERROR"})
     if original is None:
         if error.extensions and "code" in error.extensions:
             return error
@@ -64,13 +77,21 @@ def classify(error: GraphQLError) -> GraphQLError:
 
 def apply_error_policy(execution_context: ExecutionContext) -> None:
     """Give every error of a finished operation its typed code (masking the unexpected)."""
+    done: dict[int, GraphQLError] = {}
+
+    def once(error: GraphQLError) -> GraphQLError:
+        # An error before execution is in both lists: classify (and log) it once.
+        if id(error) not in done:
+            done[id(error)] = classify(error)
+        return done[id(error)]
+
     result = execution_context.result
     errors = getattr(result, "errors", None)
     if result is not None and errors:
-        result.errors = [classify(e) for e in errors]
+        result.errors = [once(e) for e in errors]
     pre = execution_context.pre_execution_errors
     if pre:
-        execution_context.pre_execution_errors = [classify(e) for e in pre]
+        execution_context.pre_execution_errors = [once(e) for e in pre]
 
 
 class ErrorPolicy(SchemaExtension):

@@ -1,5 +1,13 @@
 """Query limits, enforced during validation so a refused document does no database work.
 
+Fragment fan-out (FragmentExpansionRule): fragments that each spread the next one twice
+describe 2^n fields in a few hundred bytes, and every rule that walks the document as if
+its fragments were inlined (Strawberry's depth and alias validators, the cost rule below)
+takes 2^n steps. So the size of the inlined document is computed first, in one linear
+pass (each fragment's size is computed once and remembered), and a document whose inlined
+size exceeds MAX_EXPANDED_SELECTIONS is refused before any other rule looks at it
+(schema.compose validates in two steps). Below that bound every rule's walk is bounded too.
+
 The rule classes are built ONCE at import: the validation cache keys on the rule tuple, so
 building new classes per request (e.g. `QueryDepthLimiter(...)` as a factory) would miss it.
 
@@ -16,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -36,12 +45,18 @@ from graphql import (
 from strawberry.extensions.max_aliases import create_validator as alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
+MAX_EXPANDED_SELECTIONS = 5_000
+MAX_DOCUMENT_CHARS = 64 * 1024
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 MAX_COST = 10_000
 COST_CAP = 10**9  # beyond this the exact figure does not matter; keeps the number JSON-safe
 LIST_ESTIMATE = 10
+# Fields whose resolver does real database work whatever they select: resolveModel tries
+# five matching rules, and a miss ranks every model name by trigram similarity (30 aliased
+# misses took 4.7 s). At 1,000 a document holds at most 10 of them.
+FIELD_COSTS: dict[tuple[str, str], int] = {("Query", "resolveModel"): 1_000}
 DEFAULT_FIRST = 20
 MAX_PAGE_SIZE = 100
 
@@ -103,7 +118,8 @@ class _Coster:
         if definition is None or node.selection_set is None:
             return 0
         child = get_named_type(definition.type)
-        inner = 1 + self.selection(child, node.selection_set, seen)
+        own = FIELD_COSTS.get((parent.name, node.name.value), 1)
+        inner = own + self.selection(child, node.selection_set, seen)
         first = _first_arg(node)
         if first is not None or "first" in definition.args:
             return min(max(first if first is not None else DEFAULT_FIRST, 1) * inner, COST_CAP)
@@ -132,6 +148,86 @@ class CostLimitRule(ValidationRule):
                     extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": MAX_COST},
                 )
             )
+
+
+def _expansion_error(size: int, limit: int) -> GraphQLError:
+    shown = f"more than {limit}" if size > limit else str(size)
+    return GraphQLError(
+        f"the document selects {shown} fields once its fragments are expanded; the limit "
+        f"is {limit}: spread each fragment fewer times",
+        extensions={"code": "QUERY_TOO_COMPLEX", "maxExpandedSelections": limit},
+    )
+
+
+class _Expansion:
+    """Inlined selection counts, each fragment's computed once (so the walk is linear)."""
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode], cap: int) -> None:
+        self.fragments = fragments
+        self.cap = cap  # counts saturate here: the exact figure beyond it does not matter
+        self.sizes: dict[str, int] = {}
+
+    def selection(self, selection_set: SelectionSetNode | None) -> int:
+        total = 0
+        for sel in selection_set.selections if selection_set else ():
+            if isinstance(sel, FieldNode):
+                total += 1 + self.selection(sel.selection_set)
+            elif isinstance(sel, InlineFragmentNode):
+                total += self.selection(sel.selection_set)
+            elif isinstance(sel, FragmentSpreadNode):
+                total += self.fragment(sel.name.value)
+            if total > self.cap:
+                return self.cap + 1
+        return total
+
+    def fragment(self, name: str) -> int:
+        if name not in self.sizes:
+            self.sizes[name] = 0  # a cycle counts 0 here; NoFragmentCyclesRule reports it
+            definition = self.fragments.get(name)
+            if definition is not None:
+                self.sizes[name] = self.selection(definition.selection_set)
+        return self.sizes[name]
+
+
+def configure(max_expanded_selections: int, max_document_chars: int) -> None:
+    """The settings' values; the schema and its rules are process-wide."""
+    global MAX_EXPANDED_SELECTIONS, MAX_DOCUMENT_CHARS
+    MAX_EXPANDED_SELECTIONS = max_expanded_selections
+    MAX_DOCUMENT_CHARS = max_document_chars
+
+
+def document_refusal(query: object) -> str | None:
+    """Why a GraphQL document is refused before parsing, or None: the lexer takes ~0.3 s of
+    event loop for a 0.9 MB comment, which the token limit does not count."""
+    if isinstance(query, str) and len(query) > MAX_DOCUMENT_CHARS:
+        return (
+            f"the GraphQL document is {len(query)} characters long; "
+            f"the limit is {MAX_DOCUMENT_CHARS}"
+        )
+    return None
+
+
+def expanded_size(document: DocumentNode, cap: int) -> int:
+    """How many selections the document's operations hold with every fragment inlined
+    (saturating just above `cap`)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    expansion = _Expansion(fragments, cap)
+    total = 0
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            total = min(total + expansion.selection(definition.selection_set), cap + 1)
+    return total
+
+
+class FragmentExpansionRule(ValidationRule):
+    """Refuses a document whose inlined size is over the limit (run on its own, first)."""
+
+    def enter_document(self, node: DocumentNode, *_: Any) -> None:
+        size = expanded_size(node, MAX_EXPANDED_SELECTIONS)
+        if size > MAX_EXPANDED_SELECTIONS:
+            self.report_error(_expansion_error(size, MAX_EXPANDED_SELECTIONS))
 
 
 DepthLimitRule = depth_validator(MAX_DEPTH, None)

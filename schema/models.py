@@ -24,6 +24,7 @@ from schema.offerings import (
 from schema.pagination import Connection, build_connection, fingerprint, page_window
 from schema.providers import Provider, provider_from_row
 from schema.scalars import Long
+from schema.text_input import check_length
 from server.catalog import (
     CAPABILITY_COLUMNS,
     ModelFilter,
@@ -271,6 +272,8 @@ class ModelSortInput:
 def to_model_filter(flt: ModelFilterInput | None, provider: str | None = None) -> ModelFilter:
     if flt is None:
         return ModelFilter(provider=provider)
+    for argument in ("search", "creator", "provider"):
+        check_length(f"filter.{argument}", getattr(flt, argument))
     statuses = (
         tuple(s.value for s in flt.statuses)
         if flt.statuses is not None
@@ -401,6 +404,7 @@ class ModelQueries:
     async def resolve_model(self, info: Info, name: str) -> ResolveModelResult:
         if not name.strip():
             raise ValidationError("name must not be empty")
+        check_length("name", name)
         got = await info.context.db.run(lambda conn: resolve_model(conn, name))
         if isinstance(got, NotResolved):
             return ModelNotFound(
@@ -412,6 +416,7 @@ class ModelQueries:
 
     @strawberry.field
     async def model_by_external_id(self, info: Info, source: Source, id: str) -> Model | None:
+        check_length("id", id)
         query = (
             select(*MODEL_COLUMNS)
             .join(external_ids, external_ids.c.model_id == models.c.id)

@@ -14,20 +14,32 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any, cast
 
 import orjson
 from aiohttp import web
+from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
+from schema.compose import configure_documents
 from schema.context import Context, build_context
 from schema.graphiql import graphiql_html, setup_graphiql_assets
+from schema.limits import document_refusal
+from schema.websockets import (
+    WS_CLIENT_IP,
+    WS_CLIENTS,
+    CappedTransportWSHandler,
+    WebsocketClients,
+)
 from server import metrics
 from server.cache import ResponseCache, create_cache
 from server.catalog_version import CatalogVersion
-from server.keys import ENGINE, REDIS
+from server.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, ValidationError
+from server.keys import ENGINE, REDIS, SETTINGS
 from sync.service import SYNC_SERVICE
 
 log = logging.getLogger(__name__)
@@ -35,6 +47,7 @@ log = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
 CONTEXT_KEY = web.RequestKey("graphql_context", Context)
 VERSION_HEADER = "X-Catalog-Version"
+MAX_MESSAGE_BYTES = 1024 * 1024  # a websocket message, as server.app's HTTP body limit
 _HITS = metrics.CACHE_HITS.labels("graphql")
 _MISSES = metrics.CACHE_MISSES.labels("graphql")
 
@@ -56,9 +69,26 @@ class _KnownGood:
             self._items.popitem(last=False)
 
 
-def document_hash(query: str, variables: Any, operation_name: Any) -> str:
-    payload = orjson.dumps([query, variables, operation_name], option=orjson.OPT_SORT_KEYS)
+def document_hash(query: str, variables: Any, operation_name: Any) -> str | None:
+    """None when the variables cannot be hashed (nested deeper than orjson writes)."""
+    try:
+        payload = orjson.dumps([query, variables, operation_name], option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return None
     return hashlib.sha256(payload).hexdigest()
+
+
+_REFUSALS: dict[int, type[ApiError]] = {
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+}
+
+
+def as_api_error(exc: HTTPException) -> ApiError:
+    """Strawberry's plain-text refusals (a body that is not a JSON object, no query, a
+    mutation over GET…) as the JSON error envelope every other route answers with."""
+    return _REFUSALS.get(exc.status_code, ValidationError)(exc.reason)
 
 
 async def request_hash(request: web.Request) -> str | None:
@@ -80,9 +110,18 @@ async def request_hash(request: web.Request) -> str | None:
 
 
 class CatalogGraphQLView(GraphQLView[Context, None]):
-    def __init__(self, *args: Any, response_cache: bool = True, **kwargs: Any) -> None:
+    graphql_transport_ws_handler_class = CappedTransportWSHandler
+
+    def __init__(
+        self,
+        *args: Any,
+        response_cache: bool = True,
+        websocket_clients: WebsocketClients | None = None,
+        **kwargs: Any,
+    ) -> None:
         """response_cache=False is for bench/graphql_bench.py: every request executes."""
         super().__init__(*args, **kwargs)
+        self._clients = websocket_clients or WebsocketClients(20, 100, ())
         self._response_cache = response_cache
         self._known_good = _KnownGood()
         self._cache: ResponseCache | None = None
@@ -95,6 +134,36 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
     def encode_json(self, data: object) -> str:
         # str, not bytes: websocket frames must be text for graphql-transport-ws clients.
         return orjson.dumps(data).decode()
+
+    async def create_websocket_response(
+        self, request: web.Request, subprotocol: str | None
+    ) -> web.WebSocketResponse:
+        """As Strawberry's, with messages capped like HTTP bodies (aiohttp allows 4 MiB)."""
+        ws = web.WebSocketResponse(
+            protocols=[subprotocol] if subprotocol else [], max_msg_size=MAX_MESSAGE_BYTES
+        )
+        await ws.prepare(request)
+        return ws
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson, not json: it refuses invalid UTF-8, lone surrogates, numbers beyond a
+        double (1e999999) and nesting deeper than 1,024 with a JSONDecodeError (a 400),
+        where json.loads hit the recursion limit or let the bad value through (a 500)."""
+        return orjson.loads(data)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """A JSON body must be an object (or a list: Strawberry answers "batching is not
+        enabled"); a string, number or null used to fail inside Strawberry with a 500."""
+        if request.method == "POST" and "application/json" in (request.content_type or ""):
+            body = self.parse_json(await request.get_body())
+            if not isinstance(body, dict | list):
+                raise HTTPException(400, "the request body must be a JSON object")
+        data = await super().parse_http_body(request)
+        for item in data if isinstance(data, list) else [data]:
+            refusal = document_refusal(item.query)
+            if refusal is not None:
+                raise HTTPException(413, refusal)
+        return data
 
     def create_response(
         self,
@@ -127,7 +196,9 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
     def _resources(self, app: web.Application) -> tuple[ResponseCache, CatalogVersion]:
         if self._cache is None or self._version is None:
             self._cache = create_cache(
-                app[REDIS], lambda op: metrics.CACHE_ERRORS.labels(operation=op).inc()
+                app[REDIS],
+                lambda op: metrics.CACHE_ERRORS.labels(operation=op).inc(),
+                app[SETTINGS].bounds,
             )
             self._version = CatalogVersion(app[ENGINE])
         return self._cache, self._version
@@ -145,9 +216,18 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
 
         service.add_commit_listener(on_commit)
 
+    async def _run(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self.run(request=request)
+        except HTTPException as exc:
+            raise as_api_error(exc) from None
+
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
-            return await super().__call__(request)
+            with self._clients.connection(request) as ip:  # 429 over the per-IP cap
+                request[WS_CLIENTS] = self._clients
+                request[WS_CLIENT_IP] = ip
+                return await self._run(request)
         if not self._response_cache:
             return await self._execute(request, None)
         key = await self._request_key(request)
@@ -174,7 +254,7 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
 
     async def _execute(self, request: web.Request, known_key: str | None) -> web.StreamResponse:
         try:
-            response = await super().__call__(request)
+            response = await self._run(request)
         finally:
             context = request.get(CONTEXT_KEY)
             if context is not None:
@@ -239,7 +319,22 @@ def setup_graphql(app: web.Application) -> None:
     """
     from schema.compose import schema
 
-    view = CatalogGraphQLView(schema=schema, graphql_ide="graphiql")
+    settings = app[SETTINGS]
+    bounds = settings.bounds
+    configure_documents(bounds)
+    view = CatalogGraphQLView(
+        schema=schema,
+        graphql_ide="graphiql",
+        # Not the legacy graphql-ws: it has no time limit for connection_init.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(milliseconds=bounds.ws_init_timeout_ms),
+        max_subscriptions_per_connection=bounds.ws_max_subscriptions_per_ip,
+        websocket_clients=WebsocketClients(
+            bounds.ws_max_connections_per_ip,
+            bounds.ws_max_subscriptions_per_ip,
+            settings.trusted_proxies,
+        ),
+    )
     app.router.add_route("GET", "/graphql", view)
     app.router.add_route("POST", "/graphql", view)
     setup_graphiql_assets(app)

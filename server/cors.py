@@ -12,6 +12,12 @@ apply to websockets (Strawberry's HTTP streaming transports, multipart and SSE, 
 Origins come from CORS_ORIGINS (default `*`). Credentials are never allowed: the API has no
 cookies, and the admin token travels in a header the caller sets explicitly. Preflight
 (`OPTIONS`) is answered for `/graphql` and every `/v1/*` route.
+
+aiohttp-cors echoes the caller's origin in `Access-Control-Allow-Origin` even when any
+origin is allowed; on a response a shared cache may keep (`Cache-Control: public`) that
+needs `Vary: Origin`, or the cache hands one origin's answer to another. So with `*` the
+header says `*` (the same for everyone: nothing to vary on), and with a list of origins
+the echoed origin comes with `Vary: Origin`.
 """
 
 from __future__ import annotations
@@ -49,7 +55,8 @@ def setup_cors(app: web.Application) -> None:
     )
     hooks_before = list(app.on_response_prepare)
     cors = aiohttp_cors.setup(app, defaults=dict.fromkeys(app[SETTINGS].cors_origins, options))
-    app[CORS_RESPONSE_HOOK] = _take_response_hook(app, hooks_before)
+    any_origin = "*" in app[SETTINGS].cors_origins
+    app[CORS_RESPONSE_HOOK] = _cacheable(_take_response_hook(app, hooks_before), any_origin)
     for resource in list(app.router.resources()):
         if _has_own_options_handler(resource):
             continue
@@ -71,6 +78,26 @@ def _take_response_hook(app: web.Application, hooks_before: list[ResponseHook]) 
         raise RuntimeError(f"expected aiohttp-cors to add one response hook, found {added}")
     app.on_response_prepare.remove(added[0])
     return added[0]
+
+
+def _cacheable(hook: ResponseHook, any_origin: bool) -> ResponseHook:
+    """The hook, with an answer a shared cache may keep (see the module docstring)."""
+
+    async def apply(request: web.Request, response: web.StreamResponse) -> None:
+        await hook(request, response)
+        headers = response.headers
+        if hdrs.ACCESS_CONTROL_ALLOW_ORIGIN not in headers:
+            return
+        if any_origin:
+            headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = "*"
+            return
+        vary = headers.get(hdrs.VARY)
+        if vary is None:
+            headers[hdrs.VARY] = hdrs.ORIGIN
+        elif hdrs.ORIGIN.lower() not in vary.lower():
+            headers[hdrs.VARY] = f"{vary}, {hdrs.ORIGIN}"
+
+    return apply
 
 
 def _has_own_options_handler(resource: web.AbstractResource) -> bool:

@@ -8,7 +8,9 @@ every replica reports the shared truth without a background job.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 
 from aiohttp import web
@@ -57,7 +59,13 @@ RATE_LIMIT_REJECTIONS = Counter(
 )
 RATE_LIMIT_FAIL_OPEN = Counter(
     "rate_limit_fail_open",
-    "Requests let through because the rate-limit store (Redis) failed",
+    "Requests counted by the in-process limiter because the rate-limit store (Redis) failed",
+    namespace=_NS,
+    registry=REGISTRY,
+)
+REDIS_CIRCUIT_OPEN = Gauge(
+    "redis_circuit_open",
+    "1 while this replica skips Redis after repeated failures (server.redis_client)",
     namespace=_NS,
     registry=REGISTRY,
 )
@@ -182,20 +190,49 @@ def _refresh_pool_gauges(name: str, engine: AsyncEngine) -> None:
     DB_POOL.labels(engine=name, state="overflow").set(max(pool.overflow(), 0))
 
 
+# /metrics is public and not rate limited (Prometheus must always get in): the database
+# gauges are read at most once per GAUGE_TTL_S, and concurrent scrapes share that read, so
+# hammering /metrics costs the database nothing more. Protect the route at the proxy.
+GAUGE_TTL_S = 5.0
+
+
+class CatalogGauges:
+    def __init__(self) -> None:
+        self._fresh_until = float("-inf")
+        self._reading: asyncio.Future[None] | None = None
+
+    async def refresh(self, engine: AsyncEngine) -> None:
+        if time.monotonic() < self._fresh_until:
+            return
+        if self._reading is None:
+            self._reading = asyncio.ensure_future(self._read(engine))
+        await asyncio.shield(self._reading)
+
+    async def _read(self, engine: AsyncEngine) -> None:
+        try:
+            await _refresh_catalog_gauges(engine)
+        except Exception as exc:  # a scrape must still answer while PostgreSQL is down
+            SCRAPE_ERRORS.inc()
+            log.warning("metrics: catalog gauges not refreshed: %s: %s", type(exc).__name__, exc)
+        finally:
+            self._fresh_until = time.monotonic() + GAUGE_TTL_S  # failures are retried later too
+            self._reading = None
+
+
+CATALOG_GAUGES = web.AppKey("catalog_gauges", CatalogGauges)
+
+
 async def metrics_handler(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     read_engine = request.app[READ_ENGINE]
     _refresh_pool_gauges("primary", engine)
     if read_engine is not engine:
         _refresh_pool_gauges("read", read_engine)
-    try:
-        await _refresh_catalog_gauges(read_engine)
-    except Exception as exc:  # a scrape must still answer while PostgreSQL is down
-        SCRAPE_ERRORS.inc()
-        log.warning("metrics: catalog gauges not refreshed: %s: %s", type(exc).__name__, exc)
+    await request.app[CATALOG_GAUGES].refresh(read_engine)
     body = generate_latest(REGISTRY)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 def setup_metrics_route(app: web.Application) -> None:
+    app[CATALOG_GAUGES] = CatalogGauges()
     app.router.add_get("/metrics", metrics_handler)

@@ -6,8 +6,9 @@ script call out at a time, and the requests that arrive meanwhile share the next
 script counts each of their keys in order, exactly as separate calls would, so a busy
 replica pays far fewer Redis calls than it serves requests. (One call touches many keys,
 so the shared Redis must not be a Cluster.) Without Redis an in-process counter does the
-same for a single replica. When Redis errors the request is let through (fail open): a
-broken Redis must not take the API down. Each fail-open is counted
+same for a single replica. When Redis errors the request is counted by this replica's
+in-process limiter instead (a broken Redis must not take the API down, nor let one client
+through unlimited while it is full or frozen). Each such request is counted
 (`effect_models_rate_limit_fail_open_total`) and logged at warning level, at most once per
 LOG_EVERY_S so an outage does not flood the log.
 
@@ -157,6 +158,7 @@ class RedisRateLimiter:
         self._limit = limit
         self._window_ms = window_ms
         self._script = redis.register_script(_LUA)
+        self._fallback = MemoryRateLimiter(limit, window_ms)  # while Redis fails
         self._last_warning = float("-inf")
         self._unlogged_failures = 0
         self._queued: list[tuple[str, asyncio.Future[Decision]]] = []
@@ -203,27 +205,27 @@ class RedisRateLimiter:
         try:
             counted = await self._script(keys=keys, args=[self._window_ms])
         except (RedisError, OSError, TimeoutError) as exc:
-            return [self._fail_open(exc) for _ in clients]
+            return [self._fail_open(exc, client) for client in clients]
         limit = self._limit
         return [
             _decide(limit, int(counted[2 * i]), int(counted[2 * i + 1]))
             for i in range(len(clients))
         ]
 
-    def _fail_open(self, exc: BaseException) -> Decision:
+    def _fail_open(self, exc: BaseException, client: str) -> Decision:
         metrics.RATE_LIMIT_FAIL_OPEN.inc()
         self._unlogged_failures += 1
         now = time.monotonic()
         if now - self._last_warning >= LOG_EVERY_S:
             log.warning(
-                "rate limiter failing open (%d request(s) let through): Redis error %s: %s",
+                "rate limiter counting in process (%d request(s)): Redis error %s: %s",
                 self._unlogged_failures,
                 type(exc).__name__,
                 exc,
             )
             self._last_warning = now
             self._unlogged_failures = 0
-        return Decision(allowed=True, limit=self._limit, remaining=self._limit, reset_s=60)
+        return self._fallback.hit_now(client)
 
 
 def create_rate_limiter(redis: Redis | None, limit: int) -> RateLimiter:

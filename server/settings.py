@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import platformdirs
 
+from server.bounds import BOUND_VARIABLES, Bounds
 from server.secrets import Secret, mask_url
 
 T = TypeVar("T")
@@ -70,6 +71,7 @@ class Settings:
     data_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_data_dir("effect-models"))
     )
+    bounds: Bounds = field(default_factory=Bounds)  # hostile-client limits (server.bounds)
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -232,6 +234,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if raw is None or (name in _EMPTY_IS_UNSET and not raw.strip()):
             continue
         values[attribute] = _parse_one(env, name, parser, None)
+    values["bounds"] = Bounds(
+        **{
+            attribute: _parse_one(env, name, _int_between(low, high), getattr(Bounds, attribute))
+            for name, (attribute, low, high) in BOUND_VARIABLES.items()
+        }
+    )
     return Settings(**values)
 
 

@@ -6,6 +6,7 @@ import ipaddress
 
 import pytest
 
+from server.bounds import Bounds
 from server.settings import ConfigError, load_settings
 
 
@@ -56,6 +57,9 @@ def test_explicit_sync_cron_wins_even_when_empty() -> None:
         ("RATE_LIMIT_PER_MINUTE", "1e9", "RATE_LIMIT_PER_MINUTE must be an integer"),
         ("ADMIN_TOKEN", "true", "ADMIN_TOKEN must be at least 16 characters"),
         ("ADMIN_TOKEN", "short", "ADMIN_TOKEN must be at least 16 characters"),
+        ("WS_MAX_CONNECTIONS_PER_IP", "0", "WS_MAX_CONNECTIONS_PER_IP must be an integer"),
+        ("GRAPHQL_CACHE_BYTES", "64MB", "GRAPHQL_CACHE_BYTES must be an integer"),
+        ("GRAPHQL_MAX_EXPANDED_SELECTIONS", "10", "GRAPHQL_MAX_EXPANDED_SELECTIONS must be"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:
@@ -63,6 +67,15 @@ def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> N
         load_settings({name: value})
     assert fragment in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_hostile_client_bounds_have_defaults_and_are_read() -> None:
+    assert load_settings({}).bounds == Bounds()
+    bounds = load_settings(
+        {"WS_MAX_SUBSCRIPTIONS_PER_IP": "7", "RESPONSE_CACHE_MAX_BYTES_PER_HOUR": "0"}
+    ).bounds
+    assert (bounds.ws_max_subscriptions_per_ip, bounds.response_cache_max_bytes_per_hour) == (7, 0)
+    assert bounds.graphql_max_document_chars == Bounds().graphql_max_document_chars
 
 
 def test_parsed_values() -> None:

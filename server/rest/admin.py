@@ -35,7 +35,11 @@ async def _requested_sources(request: web.Request) -> list[str] | None:
         raise ValidationError(
             'request body must be JSON, e.g. {"sources": ["openrouter"]}'
         ) from None
-    sources = body.get("sources") if isinstance(body, dict) else None
+    if not isinstance(body, dict):  # null, "hello", 5 or [] must not start a sync
+        raise ValidationError(
+            'request body must be a JSON object, e.g. {"sources": ["openrouter"]}'
+        )
+    sources = body.get("sources")
     if sources is None:
         return None
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):

@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from server.errors import ValidationError
+from server.storable_text import MAX_TEXT_LENGTH as MAX_TEXT_LENGTH  # shared with GraphQL
 
-MAX_TEXT_LENGTH = 200
 MAX_PRICE = 1_000_000
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
@@ -77,7 +77,7 @@ def choices(query: Mapping[str, str], name: str, allowed: Collection[str]) -> tu
 
 def one_of(query: Mapping[str, str], name: str, allowed: Collection[str]) -> str | None:
     raw = query.get(name)
-    if not raw:
+    if raw is None:  # an empty value is a mistake, not "no filter"
         return None
     if raw not in allowed:
         raise _invalid(name, f"must be one of: {', '.join(sorted(allowed))}", raw)

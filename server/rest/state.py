@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from server import metrics
 from server.cache import create_cache
 from server.catalog_version import read_in
-from server.keys import READ_ENGINE, REDIS
+from server.keys import READ_ENGINE, REDIS, SETTINGS
 from server.rest.cached import BodyCache
 from sync.service import SYNC_SERVICE
 
@@ -78,7 +78,8 @@ async def rest_state_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = app[REDIS]
     watch = VersionWatch(app[READ_ENGINE])
     app[REST_CATALOG_VERSION] = watch
-    app[BODY_CACHE] = BodyCache(create_cache(redis, _count_cache_error), redis is None, watch)
+    shared = create_cache(redis, _count_cache_error, app[SETTINGS].bounds)
+    app[BODY_CACHE] = BodyCache(shared, redis is None, watch)
     sync_service = app.get(SYNC_SERVICE)
     if sync_service is not None:
 
