@@ -2,9 +2,13 @@
 
 Identity, in order (DESIGN §5): the override table -> exact ids shared across sources
 (models.dev's `openrouter` entries use OpenRouter ids; Hugging Face repo ids) -> the
-normalized id (creator aliases, `.` = `-`) -> the word-order-free name. The method that
-linked each record is kept in `external_ids.match_method`. Artificial Analysis rows follow
-their own rules (`sync.aa_match`).
+normalized id (creator aliases, `.` = `-`) -> the word-order-free name. Every key the
+sources share is collected first (`sync.shared_keys`), so no result depends on which
+source or record comes first. Moving aliases (`-latest`, `deepseek-chat`) are records of
+their own that point at a model (`sync.aliases`); a display name's version vetoes a slug
+match. The method that linked each record is kept in `external_ids.match_method`
+(`minted`: it matched nothing). Artificial Analysis rows follow their own rules
+(`sync.aa_match`).
 """
 
 from __future__ import annotations
@@ -14,15 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync.aa_match import CatalogKeys, match_all
+from sync.aliases import point_aliases
 from sync.host_match import Guard, LabIndex, is_lab_entry, lab_form, match_host, own_model_id
 from sync.identity import (
     canonical_creator,
     identity_data,
-    loose_key,
     model_id,
     name_key,
     slug_key,
-    split_date,
 )
 from sync.merge_rows import model_row, offering_row
 from sync.records import Normalized, ProviderRecord, SourceItem
@@ -117,7 +120,8 @@ def merge(sources: list[Normalized]) -> Catalog:
     labs = LabIndex(_known_creators(sources), _provider_ids(sources))
     guard = Guard()
     # Every key the sources share is known before any record is placed.
-    shared = collect(_items(by_source, "openrouter"), _lab_ids(md_items_of(by_source)))
+    md_items = _md_items(by_source)
+    shared = collect(_items(by_source, "openrouter"), _lab_ids(md_items))
     contributions: dict[str, list[tuple[str, SourceItem]]] = defaultdict(list)
 
     def link(item: SourceItem, found: Link | None, create: bool) -> None:
@@ -139,25 +143,12 @@ def merge(sources: list[Normalized]) -> Catalog:
         else:
             index.add(found.model_id, item)
 
-    models_dev = by_source.get("models.dev")
-    md_items = models_dev.items if models_dev else []
     lab_entries = [i for i in md_items if is_lab_entry(i, labs.known_creators)]
     host_entries = [i for i in md_items if not is_lab_entry(i, labs.known_creators)]
     for item in sorted(lab_entries, key=_models_dev_order):
         form = _entry_form(item, shared)
         link(item, _match_lab_entry(item, form, labs, index, guard), create=True)
-        mid = catalog.record_models[item.source, item.external_id]
-        if mid is None:
-            continue
-        creator = form[0] or mid.split("/", 1)[0]
-        if item.first_party and is_moving_alias(creator, item.slug, item.model.name):
-            labs.add_alias(mid, creator, form[1], item.model.name)
-        elif not _is_alias_link(item, mid, labs) and _trusted_form(item, catalog):
-            labs.add(mid, creator, form[1], item.model.name)
-            if item.first_party:
-                labs.add_own_name(mid, creator, item.model.name)
-            if not item.first_party:  # the HF repo spelling a rewritten form came from
-                labs.add(mid, *_literal_form(item), item.model.name)
+        _index_lab_entry(item, form, catalog.external_ids[item.source, item.external_id], labs)
     # An entry spelling a lab id literally goes first: it wins a same-provider price conflict.
     for item in sorted(host_entries, key=lambda i: (not labs.literal(i), i.external_id)):
         link(item, _match_host_entry(item, labs, index, guard), create=True)
@@ -175,49 +166,9 @@ def merge(sources: list[Normalized]) -> Catalog:
         catalog.models[mid] = model_row(mid, _by_priority(items))
     _collect_offerings(catalog, contributions)
     _collect_scores(catalog, contributions)
-    _point_aliases(catalog, labs.alias_ids)
+    catalog.aliases = point_aliases(catalog.models, catalog.offerings, labs.alias_ids)
     _collect_providers(catalog, sources)
     return catalog
-
-
-def _point_aliases(catalog: Catalog, alias_ids: set[str]) -> None:
-    """Every model row gets `alias_of`: None, or for a moving alias the model it names."""
-    by_base: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for mid in catalog.models:
-        catalog.models[mid]["alias_of"] = None
-        if mid not in alias_ids:
-            creator, slug = mid.split("/", 1)
-            by_base[creator, loose_key(split_date(slug)[0])].append(mid)
-    listed = identity_data().moving_aliases
-    for alias in sorted(alias_ids & catalog.models.keys()):
-        if alias in listed:
-            target = listed[alias]
-        else:
-            creator, slug = alias.split("/", 1)
-            target = _newest(by_base.get((creator, loose_key(slug.removesuffix("-latest")))))
-        if target in catalog.models and (alias in listed or _same_price(catalog, alias, target)):
-            catalog.models[alias]["alias_of"] = target
-        catalog.aliases[alias] = catalog.models[alias]["alias_of"]
-
-
-def _same_price(catalog: Catalog, alias: str, target: str) -> bool:
-    """A `-latest` alias names its target only at the lab's own price for the alias
-    (Mistral's `mistral-large-latest` is Large 3, not the old undated `mistral-large`)."""
-    prices: dict[str, set[tuple[Any, Any]]] = defaultdict(set)
-    labs = identity_data().lab_providers
-    for (provider, _), row in catalog.offerings.items():
-        if row["model_id"] in (alias, target) and (provider in labs or row["model_id"] == target):
-            prices[row["model_id"]].add((row["input_price"], row["output_price"]))
-    return bool(prices[alias] & prices[target])
-
-
-def _newest(candidates: list[str] | None) -> str | None:
-    """The latest dated snapshot (`…-20250514`), else the one undated model."""
-    stamped = ((split_date(m)[1].replace("-", ""), m) for m in candidates or ())
-    dated = sorted((stamp, m) for stamp, m in stamped if stamp)
-    if dated:
-        return dated[-1][1]
-    return candidates[0] if candidates and len(candidates) == 1 else None
 
 
 def _aa_keys(index: _Index, labs: LabIndex, aa_items: list[SourceItem]) -> CatalogKeys:
@@ -229,7 +180,7 @@ def _aa_keys(index: _Index, labs: LabIndex, aa_items: list[SourceItem]) -> Catal
     return keys
 
 
-def md_items_of(by_source: dict[str, Normalized]) -> list[SourceItem]:
+def _md_items(by_source: dict[str, Normalized]) -> list[SourceItem]:
     found = by_source.get("models.dev")
     return found.items if found else []
 
@@ -280,18 +231,28 @@ def _entry_form(item: SourceItem, shared: SharedKeys) -> tuple[str | None, str]:
     return shared.rewrite(creator, slug, router_copy) or (creator, slug)
 
 
-def _trusted_form(item: SourceItem, catalog: Catalog) -> bool:
-    """An entry linked by its display name (its id's version was wrong) lends no keys."""
-    return catalog.external_ids[item.source, item.external_id].lends_keys
+def _index_lab_entry(
+    item: SourceItem, form: tuple[str | None, str], found: Link, labs: LabIndex
+) -> None:
+    """What later entries may match: a lab's alias only by its spelling; a fixed model by
+    every key of the entry's form, unless the entry's id names another model."""
+    mid = found.model_id
+    creator = form[0] or mid.split("/", 1)[0]
+    if item.first_party and is_moving_alias(creator, item.slug, item.model.name):
+        labs.add_alias(mid, creator, form[1], item.model.name)
+        return
+    if mid in labs.alias_ids or not found.lends_keys:
+        return
+    labs.add(mid, creator, form[1], item.model.name)
+    if item.first_party:
+        labs.add_own_name(mid, creator, item.model.name)
+    else:  # also the HF repo spelling a rewritten form came from
+        labs.add(mid, *_literal_form(item), item.model.name)
 
 
 def _alias_like(item: SourceItem) -> bool:
     creator, slug = lab_form(item) if item.offering else (item.creator_hint, item.slug)
     return is_moving_alias(creator, slug, item.model.name)
-
-
-def _is_alias_link(item: SourceItem, mid: str, labs: LabIndex) -> bool:
-    return mid in labs.alias_ids
 
 
 def _match_lab_entry(
