@@ -39,6 +39,9 @@ from sync.records import SourceItem
 
 _FILLER = re.compile(r"-(?:instruct|it)(?=-|$)|-v1$")  # `nova-pro-v1` = Bedrock `nova-pro`
 _PREVIEW = re.compile(r"-preview$")
+# A quantized build of the same weights (`GLM-5.1-FP8`, `…-Instruct-FP8`): one model, its own
+# offering; a provider listing both at different prices keeps them apart (`Guard`).
+_QUANTIZED = re.compile(r"[-_](?:fp8|fp4|nvfp4|bf16|fp16|int4|int8|awq|gptq)$", re.IGNORECASE)
 
 
 def compact_key(slug: str) -> str:
@@ -99,8 +102,17 @@ class LabIndex:
         """The creator's one model with a looser key of `slug`: the only dated snapshot
         of the undated id (`claude-sonnet-4` = `claude-sonnet-4-20250514`), compact,
         packaging words, word order, then the preview id (`gemini-3-pro` =
-        `gemini-3-pro-preview`). `strict` (an id naming its author): `-instruct` is a
-        different model from the bare id a lab lists (Qwen3 VL), so packaging words count."""
+        `gemini-3-pro-preview`), all of it also without a quantization suffix (`-FP8`).
+        `strict` (an id naming its author): `-instruct` is a different model from the bare
+        id a lab lists (Qwen3 VL), so packaging words count."""
+        unquantized = _QUANTIZED.sub("", slug)
+        if unquantized != slug:
+            same = (
+                self.unique("slug", "*", slug_key(unquantized))
+                if creator == "*"
+                else self.normalized.get(f"{creator}/{slug_key(unquantized)}")
+            )
+            return same or self.looser(creator, unquantized, strict)
         if not split_date(slug)[1]:
             found = self.unique("undated", creator, loose_key(slug))
             if found:
@@ -111,7 +123,9 @@ class LabIndex:
                 found = self.unique(kind, creator, key)
                 if found:
                     return found
-        return self.unique("unpreviewed", creator, slug_key(slug))
+        return self.unique("unpreviewed", creator, slug_key(slug)) or self.unique(
+            "unquantized", creator, slug_key(slug)
+        )
 
     def literal(self, item: SourceItem) -> bool:
         """The entry spells a lab model's slug letter for letter (wins a price conflict)."""
@@ -125,8 +139,12 @@ class LabIndex:
         """`siliconflow/…` inside another host's list, `novita/…` on Poe: a host, not a lab."""
         return author in self.provider_ids or f"{author}-ai" in self.provider_ids
 
-    def add_own_name(self, mid: str, creator: str, name: str) -> None:
+    def add_own(self, mid: str, creator: str, slug: str, name: str) -> None:
+        """A lab's own model: found by its display name, and by its id without a
+        quantization suffix (Meta's API lists `llama-4-maverick-17b-128e-instruct-fp8`)."""
         self.own_names[creator, variant_name_key(name)].add(mid)
+        if _QUANTIZED.search(slug):
+            self.by_key["unquantized", creator, slug_key(_QUANTIZED.sub("", slug))].add(mid)
 
     def own_name(self, creator: str, slug: str, name: str) -> str | None:
         """The creator's one own model with this display name (`mistral-large-2512` is

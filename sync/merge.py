@@ -245,7 +245,7 @@ def _index_lab_entry(
         return
     labs.add(mid, creator, form[1], item.model.name)
     if item.first_party:
-        labs.add_own_name(mid, creator, item.model.name)
+        labs.add_own(mid, creator, form[1], item.model.name)
     else:  # also the HF repo spelling a rewritten form came from
         labs.add(mid, *_literal_form(item), item.model.name)
 

@@ -331,3 +331,31 @@ def test_an_id_without_the_names_version_lends_no_keys() -> None:
 )
 def test_names_its_version(name: str, slug: str, names_it: bool) -> None:
     assert names_its_version(name, slug) is names_it
+
+
+QUANT_MD: Entries = {
+    "llama": {"llama-4-maverick-17b-128e-instruct-fp8": ("Llama-4-Maverick FP8", 0)},
+    "zai": {"glm-5.1": ("GLM-5.1", 1.4)},
+    "gmicloud": {"zai-org/GLM-5.1-FP8": ("GLM-5.1", 0.98)},
+    "groq": {"meta-llama/llama-4-maverick-17b-128e-instruct": ("Llama 4 Maverick", 0.2)},
+    "nebius": {
+        "zai-org/GLM-5.1": ("GLM-5.1", 1),
+        "zai-org/GLM-5.1-FP8": ("GLM-5.1 FP8", 0.5),  # listed apart at another price
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("entry", "model"),
+    [
+        ("gmicloud/zai-org/GLM-5.1-FP8", "zai/glm-5.1"),  # a quantized build: same model
+        # the lab's own id is the quantized one: the unquantized repo joins it
+        ("groq/meta-llama/llama-4-maverick-17b-128e-instruct",
+         "meta/llama-4-maverick-17b-128e-instruct-fp8"),
+        ("nebius/zai-org/GLM-5.1", "zai/glm-5.1"),
+        ("nebius/zai-org/GLM-5.1-FP8", "zai/glm-5.1-fp8"),  # the price rule keeps it apart
+    ],
+)  # fmt: skip
+def test_quantized_builds_are_the_same_model(entry: str, model: str) -> None:
+    catalog = merge([_models_dev(QUANT_MD)])
+    assert _model(catalog, MD, entry) == model
