@@ -36,7 +36,7 @@ sync: install
 
 ## make test: lint, type-check, then the whole suite against real PostgreSQL and Redis
 test: dev lint typecheck
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	.ci/with-private-tmp $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: dev
 	$(BIN)/ruff check server schema sync migrations tests bench
@@ -50,7 +50,7 @@ format: dev
 	$(BIN)/ruff check --fix server schema sync migrations tests bench
 
 soak: dev
-	SOAK=1 $(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
+	SOAK=1 .ci/with-private-tmp $(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

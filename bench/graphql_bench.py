@@ -208,6 +208,7 @@ def start_app(database_url: str, port: int, args: argparse.Namespace) -> subproc
         "DATABASE_URL": database_url,
         "APP_ENV": "production",
         "SYNC_CRON": "",
+        "SYNC_ON_STARTUP": "false",
         "RATE_LIMIT_PER_MINUTE": "10000000",  # one wrk client must not be throttled
         "LOG_LEVEL": args.log_level,
         "LOG_FORMAT": "json",

@@ -241,6 +241,7 @@ def start_app(
         "PORT": str(port),
         "APP_ENV": "production",
         "SYNC_CRON": "",
+        "SYNC_ON_STARTUP": "false",
         "RATE_LIMIT_PER_MINUTE": "10000000",  # one wrk client must not be throttled
         "LOG_LEVEL": args.log_level,
         "LOG_FORMAT": "json",

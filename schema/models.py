@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.context import Info
 from schema.offerings import (
+    ListingKind,
     Offering,
     OfferingFilterInput,
     OfferingSortInput,
@@ -112,8 +113,12 @@ class Model:
     trending_score: float | None
     intelligence_index: Decimal | None
     output_tokens_per_second: Decimal | None
-    cheapest_input_price: Decimal | None
-    cheapest_output_price: Decimal | None
+    cheapest_input_price: Decimal | None = strawberry.field(
+        description="Input price of cheapestOffering (paid offerings only), USD per 1M."
+    )
+    cheapest_output_price: Decimal | None = strawberry.field(
+        description="Output price of that same offering, USD per 1M."
+    )
     sources: list[str]
     status: str
     first_seen_at: datetime
@@ -147,9 +152,14 @@ class Model:
             kept = sort_offerings(kept, *sort.to_sort())
         return [offering_from_row(r) for r in kept]
 
-    @strawberry.field(description="Active offering with the lowest known input+output price.")
-    async def cheapest_offering(self, info: Info) -> Offering | None:
-        best = cheapest(await info.context.loaders.offerings_by_model_id.load(str(self.id)))
+    @strawberry.field(
+        description="The model's price: its active PAID offering with the lowest known "
+        "input+output price (the one cheapestInputPrice and the price sorts use); with "
+        "includeFree, free tiers and playgrounds count too."
+    )
+    async def cheapest_offering(self, info: Info, include_free: bool = False) -> Offering | None:
+        rows = await info.context.loaders.offerings_by_model_id.load(str(self.id))
+        best = cheapest(rows, include_free)
         return offering_from_row(best) if best else None
 
     @strawberry.field
@@ -252,9 +262,18 @@ class ModelFilterInput:
     min_context_window: int | None = None
     min_max_output_tokens: int | None = None
     max_input_price: Decimal | None = strawberry.field(
-        default=None, description="On the cheapest offering, USD per 1M."
+        default=None, description="On the cheapest offering (see includeFree), USD per 1M."
     )
     max_output_price: Decimal | None = None
+    listing_kinds: list[ListingKind] | None = strawberry.field(
+        default=None, description="Has an active offering of one of these listing kinds."
+    )
+    include_free: bool = strawberry.field(
+        default=False,
+        description="Price filters and price sorts use the cheapest offering including "
+        "free tiers and playgrounds; default: the cheapest PAID offering "
+        "(= cheapestOffering / cheapestInputPrice).",
+    )
     released_after: date | None = None
     released_before: date | None = None
     statuses: list[ModelStatus] | None = strawberry.field(
@@ -295,6 +314,8 @@ def to_model_filter(flt: ModelFilterInput | None, provider: str | None = None) -
         released_before=flt.released_before,
         statuses=statuses,
         source=flt.source.value if flt.source else None,
+        listing_kinds=tuple(k.value for k in flt.listing_kinds or ()),
+        include_free=flt.include_free,
     )
 
 

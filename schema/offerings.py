@@ -84,6 +84,19 @@ def _tier(raw: Any) -> PriceTier:
     )
 
 
+@strawberry.enum(
+    description="What kind of listing an offering is. PAID: a production API with a price "
+    "card. FREE_VARIANT: a free tier (a `:free` variant or a $0 listing). PLAYGROUND: a "
+    "free, rate-limited demo endpoint (e.g. GitHub Models, NVIDIA build). PRICE_UNKNOWN: no "
+    "per-token price (self-hosted, subscription plans, or not listed; prices are null)."
+)
+class ListingKind(Enum):
+    PAID = "paid"
+    FREE_VARIANT = "free_variant"
+    PLAYGROUND = "playground"
+    PRICE_UNKNOWN = "price_unknown"
+
+
 @strawberry.type(description="One provider's offering of a model, with its price card.")
 class Offering:
     id: strawberry.ID = strawberry.field(description='"<providerId>:<providerModelId>"')
@@ -105,6 +118,7 @@ class Offering:
     price_variable: bool = strawberry.field(
         description="True when the price depends on the routed model (OpenRouter '-1')."
     )
+    listing_kind: ListingKind
     context_window: int | None
     max_input_tokens: int | None
     max_output_tokens: int | None
@@ -182,6 +196,7 @@ def offering_from_row(row: Row) -> Offering:
         price_tiers=[_tier(t) for t in row["price_tiers"] or []],
         is_free=row["is_free"],
         price_variable=row["price_variable"],
+        listing_kind=ListingKind(row["listing_kind"]),
         context_window=row["context_window"],
         max_input_tokens=row["max_input_tokens"],
         max_output_tokens=row["max_output_tokens"],
@@ -201,15 +216,14 @@ class OfferingFilterInput:
     statuses: list[str] | None = None
     free_only: bool = False
     max_input_price: Decimal | None = None
+    listing_kinds: list[ListingKind] | None = strawberry.field(
+        default=None, description="Only these listing kinds (default: every kind)."
+    )
 
     def to_filter(self) -> OfferingFilter:
-        if self.statuses is None:
-            return OfferingFilter(
-                self.provider, free_only=self.free_only, max_input_price=self.max_input_price
-            )
-        return OfferingFilter(
-            self.provider, tuple(self.statuses), self.free_only, self.max_input_price
-        )
+        kinds = tuple(k.value for k in self.listing_kinds or ())
+        statuses = OfferingFilter.statuses if self.statuses is None else tuple(self.statuses)
+        return OfferingFilter(self.provider, statuses, self.free_only, self.max_input_price, kinds)
 
 
 @strawberry.enum(name="OfferingSortField")

@@ -146,7 +146,7 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     try:
         validate_sources(args.source)
         if args.from_dir is not None:
-            settings = sync_cli.from_dir_settings(settings, args.from_dir)
+            settings = sync_cli.from_dir_settings(settings, args.from_dir, args.source)
     except ValueError as exc:
         print(f"effect-models sync: {exc}", file=sys.stderr)
         return EXIT_USAGE

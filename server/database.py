@@ -34,6 +34,32 @@ class DatabaseUnavailable(RuntimeError):
     """PostgreSQL could not be reached within the allowed time."""
 
 
+# SQLSTATE of "database does not exist": waiting will not create it, so no retries.
+_MISSING_DATABASE = "3D000"
+
+
+def _missing_database(exc: BaseException) -> bool:
+    """Whether exc (or what it wraps: SQLAlchemy's .orig, the cause chain) is 3D000."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if getattr(seen, "sqlstate", None) == _MISSING_DATABASE:
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def _missing_database_message(url: str) -> str:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "(none)"
+    return (
+        f"database {name!r} does not exist at {mask_url(url)}; create it "
+        f"(e.g. createdb -h {parts.hostname or 'localhost'} {name}) or point DATABASE_URL "
+        "at an existing database"
+    )
+
+
 @dataclass(frozen=True)
 class AsyncpgUrl:
     """A libpq URL split into what SQLAlchemy's asyncpg dialect takes."""
@@ -140,6 +166,8 @@ async def wait_for_database(engine: AsyncEngine, settings: Settings) -> None:
         try:
             await ping(engine, timeout_s=CONNECT_TIMEOUT_S)
         except Exception as exc:
+            if settings.database_url and _missing_database(exc):
+                raise DatabaseUnavailable(_missing_database_message(settings.database_url)) from exc
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DatabaseUnavailable(

@@ -25,6 +25,8 @@ APP_ENVS = ("development", "staging", "production")
 DEFAULT_SYNC_CRON = {"development": "", "staging": "0 */6 * * *", "production": "0 */2 * * *"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
+# Human-readable lines on a developer's terminal; one JSON object per line for collectors.
+DEFAULT_LOG_FORMAT = {"development": "text", "staging": "json", "production": "json"}
 
 DEFAULT_UPSTREAMS = {
     "MODELS_DEV_URL": "https://models.dev/api.json",
@@ -51,6 +53,8 @@ class Settings:
     host: str = "0.0.0.0"  # noqa: S104 - a server in a container must listen on all interfaces
     admin_token: Secret | None = None
     sync_cron: str = ""
+    # Sync once at start-up when the catalog is empty (every APP_ENV); false turns it off.
+    sync_on_startup: bool = True
     sync_timeout_ms: int = 45_000
     api_retry_ms: int = 1_500
     db_retry_ms: int = 2_000
@@ -87,6 +91,7 @@ class Settings:
             "redis_url": mask_url(self.redis_url) if self.redis_url else None,
             "port": self.port,
             "sync_cron": self.sync_cron,
+            "sync_on_startup": self.sync_on_startup,
             "admin_token": self.admin_token,
             "artificial_analysis_api_key": self.artificial_analysis_api_key,
         }
@@ -179,6 +184,19 @@ def _cron(raw: str) -> str:
     return value
 
 
+_TRUE_WORDS = ("true", "1", "yes", "on")
+_FALSE_WORDS = ("false", "0", "no", "off")
+
+
+def _boolean(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE_WORDS:
+        return True
+    if value in _FALSE_WORDS:
+        return False
+    raise ValueError(f"must be true or false, got {raw!r}")
+
+
 def _nonempty(raw: str) -> str:
     if not raw.strip():
         raise ValueError("must not be empty")
@@ -198,6 +216,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PORT": ("port", _int_between(1, 65535)),
     "HOST": ("host", _nonempty),
     "ADMIN_TOKEN": ("admin_token", _admin_token),
+    "SYNC_ON_STARTUP": ("sync_on_startup", _boolean),
     "SYNC_TIMEOUT_MS": ("sync_timeout_ms", _int_between(1_000, 3_600_000)),
     "API_RETRY_MS": ("api_retry_ms", _int_between(0, 600_000)),
     "DB_RETRY_MS": ("db_retry_ms", _int_between(10, 600_000)),
@@ -229,6 +248,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     app_env = _parse_one(env, "APP_ENV", _one_of(APP_ENVS), "development")
     values["app_env"] = app_env
     values["sync_cron"] = _parse_one(env, "SYNC_CRON", _cron, DEFAULT_SYNC_CRON[app_env])
+    values["log_format"] = DEFAULT_LOG_FORMAT[app_env]  # LOG_FORMAT, if set, wins below
     for name, (attribute, parser) in _PARSERS.items():
         raw = env.get(name)
         if raw is None or (name in _EMPTY_IS_UNSET and not raw.strip()):

@@ -166,6 +166,11 @@ def history_check(token: str) -> Callable[[aiohttp.ClientSession, str], Awaitabl
         if not runs:
             return "no sync has run yet"
         last = runs[0]
-        return f"last sync #{last.get('id')} {last.get('status')}"
+        summary = f"last sync #{last.get('id')} {last.get('status')}"
+        if last.get("status") == "failed":  # the catalog is not being refreshed
+            raise CheckFailed(f"{summary}: {str(last.get('message') or '')[:300]}")
+        if last.get("status") == "partial":
+            return f"{summary} ({str(last.get('message') or '')[:200]})"
+        return summary
 
     return check_history

@@ -53,6 +53,14 @@ CHANGE_KINDS = (
 RUN_STATUSES = ("running", "succeeded", "partial", "failed", "abandoned")
 RUN_TRIGGERS = ("schedule", "admin", "cli", "startup")
 MATCH_METHODS = ("exact", "normalized", "hf-id", "name", "override", "minted")
+# What kind of listing an offering is (sync/listing.py decides; README "Listing kinds"):
+# paid = a production API with a price card; free_variant = a free tier or `:free` copy;
+# playground = a rate-limited free demo (github-models, nvidia build...); price_unknown =
+# self-hosted, subscription plans and listings with no per-token price (prices NULL).
+LISTING_KINDS = ("paid", "free_variant", "playground", "price_unknown")
+# The kinds a "cheapest" answer considers by default, and with free tiers included.
+PAID_KINDS = ("paid",)
+WITH_FREE_KINDS = ("paid", "free_variant", "playground")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -116,8 +124,13 @@ models = Table(
     # Denormalised from scores and offerings by the sync, so list sorts need no join.
     Column("intelligence_index", Numeric),
     Column("output_tokens_per_second", Numeric),
+    # The prices of the model's cheapest active paid offering (both from that one offering),
+    # and of its cheapest offering when free tiers count; refreshed by the sync's write
+    # from the stored offerings with the rule of server/catalog/offerings.cheapest.
     Column("cheapest_input_price", Numeric),
     Column("cheapest_output_price", Numeric),
+    Column("cheapest_any_input_price", Numeric),
+    Column("cheapest_any_output_price", Numeric),
     Column("sources", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("status", Text, nullable=False, server_default="active"),
     Column("content_hash", Text),
@@ -170,6 +183,7 @@ offerings = Table(
     Column("is_free", Boolean, nullable=False, server_default=text("false")),
     # OpenRouter "-1": the price depends on the routed model; prices stay NULL.
     Column("price_variable", Boolean, nullable=False, server_default=text("false")),
+    Column("listing_kind", Text, nullable=False, server_default="paid"),
     Column("context_window", Integer),
     Column("max_input_tokens", Integer),
     Column("max_output_tokens", Integer),
@@ -185,6 +199,7 @@ offerings = Table(
     Column("missing_syncs", SmallInteger, nullable=False, server_default="0"),
     UniqueConstraint("provider_id", "provider_model_id"),
     CheckConstraint(_in("status", ENTITY_STATUSES), name="status"),
+    CheckConstraint(_in("listing_kind", LISTING_KINDS), name="listing_kind"),
     Index("ix_offerings_model_id", "model_id"),
 )
 

@@ -1,4 +1,5 @@
-"""Wiring into the aiohttp app: the service, the SYNC_CRON job, sync-if-empty at start."""
+"""Wiring into the aiohttp app: the service, the SYNC_CRON job, sync-if-empty at start
+(sync/startup.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import text
 
 from server.keys import ENGINE, SCHEDULER, SETTINGS
 from sync.service import SYNC_SERVICE, SyncAlreadyRunning, SyncService
+from sync.startup import sync_if_empty
 
 log = logging.getLogger(__name__)
 JOB_ID = "effect-models-sync"
@@ -22,8 +24,8 @@ async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     service = SyncService(app[ENGINE], settings)
     app[SYNC_SERVICE] = service
-    startup: asyncio.Task[None] | None = None
-    # An empty SYNC_CRON disables automatic syncing: no schedule and no start-up sync.
+    startup: asyncio.Task[Any] | None = None
+    # An empty SYNC_CRON disables the schedule; the start-up sync has its own switch.
     if settings.sync_cron:
         app[SCHEDULER].add_job(
             scheduled_sync,
@@ -34,7 +36,8 @@ async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
             max_instances=1,
             coalesce=True,
         )
-        startup = asyncio.create_task(sync_if_empty(service, app), name="sync-if-empty")
+    if settings.sync_on_startup:
+        startup = asyncio.create_task(sync_if_empty(service, app[ENGINE]), name="sync-if-empty")
     yield
     if startup is not None:
         startup.cancel()
@@ -49,14 +52,3 @@ async def scheduled_sync(service: SyncService) -> None:
     outcome = await service.trigger("schedule")
     if isinstance(outcome, SyncAlreadyRunning):
         log.info("scheduled sync skipped: run %s is already running", outcome.run_id)
-
-
-async def sync_if_empty(service: SyncService, app: web.Application) -> None:
-    try:
-        async with app[ENGINE].connect() as conn:
-            empty = not await conn.scalar(text("SELECT EXISTS (SELECT 1 FROM models)"))
-        if empty:
-            outcome = await service.trigger("startup")
-            log.info("catalog is empty at start-up: %s", outcome)
-    except Exception as exc:  # never take the app down for this
-        log.warning("start-up sync check failed: %s", exc)

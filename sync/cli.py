@@ -1,13 +1,17 @@
 """`effect-models sync`: a foreground run with a progress line per source and a summary.
 
-`--from-dir DIR` reads the four payloads from files (air-gapped installs):
-FROM_DIR_FILES below names them. Exit codes: 0 succeeded, 3 partial, 1 failed.
+`--from-dir DIR` reads the four payloads from files (air-gapped installs), in either of
+two layouts (FROM_DIR_LAYOUTS): flat files (`models.dev.json`, `openrouter.json`, …) or
+the shared-payload folders (`models.dev/api.json`, `openrouter/models.json`,
+`huggingface/<name>.json` + `<name>.page2.json`…, `artificialanalysis/models.json`).
+Exit codes: 0 succeeded, 3 partial, 1 failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -16,13 +20,16 @@ from server.settings import Settings
 from sync.pipeline import RunResult
 
 EXIT_OK, EXIT_FAILURE, EXIT_PARTIAL = 0, 1, 3
-# settings attribute -> file name expected in --from-dir
-FROM_DIR_FILES = {
-    "models_dev_url": "models.dev.json",
-    "openrouter_url": "openrouter.json",
-    "huggingface_url": "huggingface.json",
-    "artificial_analysis_url": "artificialanalysis.json",
+# source -> (settings attribute, flat file name, file inside the source's own folder;
+# None: the folder's one first page, i.e. a *.json that is not *.pageN.json / *.headers.json)
+FROM_DIR_LAYOUTS: dict[str, tuple[str, str, str | None]] = {
+    "models.dev": ("models_dev_url", "models.dev.json", "api.json"),  # or models_dev.json
+    "openrouter": ("openrouter_url", "openrouter.json", "models.json"),
+    "huggingface": ("huggingface_url", "huggingface.json", None),
+    "artificialanalysis": ("artificial_analysis_url", "artificialanalysis.json", "models.json"),
 }
+FROM_DIR_FILES = {attr: flat for attr, flat, _ in FROM_DIR_LAYOUTS.values()}
+_NOT_FIRST_PAGE = re.compile(r"\.(page\d+|headers)\.json\Z")
 _COLUMNS = ("source", "status", "fetched", "valid", "invalid", "upserted", "unchanged",
             "removed", "unmatched")  # fmt: skip
 
@@ -39,15 +46,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--from-dir",
         type=Path,
         metavar="DIR",
-        help="read payloads from DIR: " + ", ".join(FROM_DIR_FILES.values()),
+        help="read saved payloads from DIR: flat files ("
+        + ", ".join(FROM_DIR_FILES.values())
+        + ") or the shared layout (models.dev/api.json, openrouter/models.json, "
+        "huggingface/*.json with *.page2.json..., artificialanalysis/models.json)",
     )
 
 
-def from_dir_settings(settings: Settings, directory: Path) -> Settings:
+def from_dir_settings(
+    settings: Settings, directory: Path, sources: list[str] | None = None
+) -> Settings:
+    """Point the chosen sources' URLs at their files in `directory`; a chosen source with
+    no file in either layout is an error naming what was looked for."""
     if not directory.is_dir():
         raise ValueError(f"--from-dir {directory} is not a directory")
-    urls = {a: (directory / n).resolve().as_uri() for a, n in FROM_DIR_FILES.items()}
+    urls = {}
+    for source, (attribute, flat, inside) in FROM_DIR_LAYOUTS.items():
+        if sources and source not in sources:
+            continue
+        urls[attribute] = _payload_file(directory, source, flat, inside).resolve().as_uri()
     return settings.with_overrides(**urls)
+
+
+def _payload_file(directory: Path, source: str, flat: str, inside: str | None) -> Path:
+    for name in (flat, flat.replace(".", "_", flat.count(".") - 1)):  # models_dev.json too
+        if (directory / name).is_file():
+            return directory / name
+    folder = directory / source
+    if inside is not None and (folder / inside).is_file():
+        return folder / inside
+    if inside is None and folder.is_dir():
+        first_pages = sorted(
+            p for p in folder.glob("*.json") if p.is_file() and not _NOT_FIRST_PAGE.search(p.name)
+        )
+        if len(first_pages) == 1:
+            return first_pages[0]
+        if first_pages:
+            names = ", ".join(p.name for p in first_pages)
+            raise ValueError(f"--from-dir: {folder} holds several first pages ({names}); keep one")
+    wanted = f"{source}/{inside}" if inside else f"{source}/<name>.json"
+    raise ValueError(
+        f"--from-dir {directory} has no {source} payload: expected {flat} or {wanted} "
+        f"(or leave {source} out with --source)"
+    )
 
 
 def print_progress(source: str, stats: dict[str, Any], out: TextIO = sys.stdout) -> None:

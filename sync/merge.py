@@ -27,7 +27,7 @@ from sync.identity import (
     name_key,
     slug_key,
 )
-from sync.merge_rows import model_row, offering_row
+from sync.merge_rows import model_row, offering_row, own_api_providers
 from sync.records import Normalized, ProviderRecord, SourceItem
 from sync.shared_keys import (
     SharedKeys,
@@ -164,7 +164,7 @@ def merge(sources: list[Normalized]) -> Catalog:
 
     for mid, items in contributions.items():
         catalog.models[mid] = model_row(mid, _by_priority(items))
-    _collect_offerings(catalog, contributions)
+    _collect_offerings(catalog, contributions, own_api_providers(sources))
     _collect_scores(catalog, contributions)
     catalog.aliases = point_aliases(catalog.models, catalog.offerings, labs.alias_ids)
     _collect_providers(catalog, sources)
@@ -362,7 +362,9 @@ def _by_priority(items: list[tuple[str, SourceItem]]) -> list[SourceItem]:
 
 
 def _collect_offerings(
-    catalog: Catalog, contributions: dict[str, list[tuple[str, SourceItem]]]
+    catalog: Catalog,
+    contributions: dict[str, list[tuple[str, SourceItem]]],
+    own_api: frozenset[str] = frozenset(),
 ) -> None:
     found: dict[tuple[str, str], list[tuple[str, SourceItem]]] = defaultdict(list)
     for mid, items in contributions.items():
@@ -374,6 +376,8 @@ def _collect_offerings(
         # The provider's own API wins (OpenRouter API over models.dev's copy of it).
         candidates.sort(key=lambda c: c[1].source != key[0])
         mid, winner = candidates[0]
+        if key[0] in own_api and winner.source != key[0]:
+            continue  # the provider's own API does not list it: a copy cannot keep it alive
         others = [item for _, item in candidates[1:]]
         catalog.offerings[key] = offering_row(mid, winner, others)
 
@@ -402,7 +406,8 @@ def _collect_scores(
 
 
 def _denormalize(catalog: Catalog) -> None:
-    """Copy headline scores and cheapest prices onto model rows (list sorts need no join)."""
+    """Copy headline scores onto model rows (list sorts need no join); the cheapest prices
+    are derived by sync.write from the stored offerings (sync.cheapest)."""
     for column, metric in (
         ("intelligence_index", "intelligence_index"),
         ("output_tokens_per_second", "median_output_tokens_per_second"),
@@ -415,15 +420,6 @@ def _denormalize(catalog: Catalog) -> None:
                     best[mid] = rank
         for mid, (_, value) in best.items():
             catalog.models[mid][column] = value
-    for column, price in (
-        ("cheapest_input_price", "input_price"),
-        ("cheapest_output_price", "output_price"),
-    ):
-        for row in catalog.offerings.values():
-            value = row[price]
-            model = catalog.models[row["model_id"]]
-            if value is not None and (model[column] is None or value < model[column]):
-                model[column] = value
 
 
 def _collect_providers(catalog: Catalog, sources: list[Normalized]) -> None:

@@ -6,7 +6,8 @@ from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
-from sync.records import PRICE_FIELDS, ModelFacts, OfferingFacts, SourceItem
+from sync.display_names import display_name
+from sync.records import PRICE_FIELDS, ModelFacts, Normalized, OfferingFacts, SourceItem
 
 _FACT_COLUMNS = [f.name for f in fields(ModelFacts) if f.name != "deprecated"]
 _POPULARITY = ("downloads", "likes", "trending_score")
@@ -18,6 +19,9 @@ def model_row(mid: str, items: list[SourceItem]) -> dict[str, Any]:
     row: dict[str, Any] = {"id": mid, "creator_id": mid.split("/", 1)[0]}
     for column in _FACT_COLUMNS:
         row[column] = _first(items, column)
+    # After identity matching (which reads the raw names): a slug becomes a readable name;
+    # the raw one stays in the offering's name and the source record.
+    row["name"] = display_name(row["name"])
     for column in _POPULARITY:  # only Hugging Face measures popularity
         row[column] = next(
             (getattr(i.model, column) for i in items if i.source == "huggingface"), None
@@ -27,12 +31,8 @@ def model_row(mid: str, items: list[SourceItem]) -> dict[str, Any]:
     row["sources"] = sorted({i.source for i in items})
     row["input_modalities"] = list(row["input_modalities"] or ())
     row["output_modalities"] = list(row["output_modalities"] or ())
-    for column in (
-        "intelligence_index",
-        "output_tokens_per_second",
-        "cheapest_input_price",
-        "cheapest_output_price",
-    ):
+    # Cheapest prices are not the merge's: sync.write derives them from stored offerings.
+    for column in ("intelligence_index", "output_tokens_per_second"):
         row[column] = None
     return row
 
@@ -45,11 +45,24 @@ def _first(items: list[SourceItem], column: str) -> Any:
     return None
 
 
+def own_api_providers(sources: list[Normalized]) -> frozenset[str]:
+    """Providers whose own API is one of the sources (OpenRouter): that source alone decides
+    which of the provider's offerings exist; another source's copy (models.dev's
+    `openrouter` entries) is provenance only. A source counts once it has records, whether
+    fetched now or replayed from storage, so a failed fetch never removes anything."""
+    return frozenset(
+        n.source
+        for n in sources
+        if any(i.offering is not None and i.offering.provider_id == n.source for i in n.items)
+    )
+
+
 def offering_facts(offering: OfferingFacts) -> dict[str, Any]:
     values: dict[str, Any] = dict(offering.prices.as_dict())
     values.update({limit: getattr(offering, limit) for limit in _LIMITS})
     values["is_free"] = offering.prices.is_free
     values["price_variable"] = offering.prices.variable
+    values["listing_kind"] = offering.listing_kind
     return values
 
 
@@ -95,4 +108,4 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-__all__ = ["PRICE_FIELDS", "model_row", "offering_facts", "offering_row"]
+__all__ = ["PRICE_FIELDS", "model_row", "offering_facts", "offering_row", "own_api_providers"]

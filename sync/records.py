@@ -98,6 +98,7 @@ class OfferingFacts:
     max_output_tokens: int | None = None
     expires_on: date | None = None
     deprecated: bool = False
+    listing_kind: str = "paid"  # server.tables.LISTING_KINDS, decided by sync.listing
 
 
 @dataclass(frozen=True)

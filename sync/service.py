@@ -187,13 +187,16 @@ class SyncService:
             log.exception("sync run %d failed", run_id)
             result = RunResult(run_id, "failed", f"{type(exc).__name__}: {exc}")
         finally:
-            await self._finish(conn, result)
+            # The start-up sync reports itself, per source (sync.startup): no second summary.
+            await self._finish(conn, result, announce=trigger != "startup")
             self._notify_finished(trigger, result, time.monotonic() - started)
         if result.catalog_version is not None and result.changes:
             await self._publish(run_id, result.catalog_version)
         return result
 
-    async def _finish(self, conn: asyncpg.Connection, result: RunResult) -> None:
+    async def _finish(
+        self, conn: asyncpg.Connection, result: RunResult, announce: bool = True
+    ) -> None:
         assert result.run_id is not None
         totals = _totals(result)
         try:
@@ -206,10 +209,15 @@ class SyncService:
         finally:
             with contextlib.suppress(Exception):
                 await conn.close()
-        log.info(
-            "sync run %d %s: %s (fetched %d, stored %d, changed %d)",
-            result.run_id, result.status, result.message, *totals,
-        )  # fmt: skip
+        # A failed run is an ERROR and a partial one a WARNING: alerting on log levels works.
+        level = {"failed": logging.ERROR, "partial": logging.WARNING}.get(
+            result.status, logging.INFO
+        )
+        if announce:
+            log.log(
+                level, "sync run %d %s: %s (fetched %d, stored %d, changed %d)",
+                result.run_id, result.status, result.message, *totals,
+            )  # fmt: skip
         summary = {"message": result.message, "changes": result.changes}
         self._emit(SyncEvent("run_finished", result.run_id, status=result.status, stats=summary))
 

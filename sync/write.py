@@ -16,6 +16,7 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type informat
 
 from server.tables import offering_entity_id
 from sync.bulk import content_hash, copy_upsert, to_json
+from sync.cheapest import refresh_cheapest_prices
 from sync.merge import Catalog
 from sync.records import PRICE_FIELDS, RawRecord
 
@@ -27,12 +28,12 @@ MODEL_COLUMNS = (
     "supports_tools", "supports_reasoning", "supports_structured_output",
     "supports_attachments", "supports_temperature", "context_window", "max_output_tokens",
     "huggingface_id", "downloads", "likes", "trending_score", "intelligence_index",
-    "output_tokens_per_second", "cheapest_input_price", "cheapest_output_price", "sources",
-    "status", "alias_of",
+    "output_tokens_per_second", "sources", "status", "alias_of",
 )  # fmt: skip
 OFFERING_COLUMNS = (
     "provider_id", "provider_model_id", "model_id", "name", *PRICE_FIELDS, "price_tiers",
-    "is_free", "price_variable", *_LIMITS, "expires_on", "status", "source", "provenance",
+    "is_free", "price_variable", "listing_kind", *_LIMITS, "expires_on", "status", "source",
+    "provenance",
 )  # fmt: skip
 _JSON_COLUMNS = {"price_tiers", "provenance"}
 _SELECT_OFFERINGS = (
@@ -81,6 +82,7 @@ async def write_catalog(
     await _write_providers(conn, catalog, stats)
     await _write_models(conn, catalog, stats)
     await _write_offerings(conn, catalog, succeeded, stats)
+    stats.rows_written += await refresh_cheapest_prices(conn)
     await _write_scores(conn, catalog, succeeded, stats)
     await _write_external_ids(conn, catalog, stats)
     await _write_source_records(conn, catalog, records, stats)

@@ -66,6 +66,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         admin_token=Secret(ADMIN_TOKEN),
         sync_cron="",
+        sync_on_startup=False,
         log_format="text",
         db_startup_timeout_ms=5_000,
     )

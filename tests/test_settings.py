@@ -34,6 +34,24 @@ def test_app_env_picks_the_default_schedule(app_env: str, cron: str) -> None:
     assert load_settings({"APP_ENV": app_env}).sync_cron == cron
 
 
+@pytest.mark.parametrize(
+    ("app_env", "log_format"),
+    [("development", "text"), ("staging", "json"), ("production", "json")],
+)
+def test_app_env_picks_the_default_log_format(app_env: str, log_format: str) -> None:
+    assert load_settings({"APP_ENV": app_env}).log_format == log_format
+    assert load_settings({"APP_ENV": app_env, "LOG_FORMAT": "json"}).log_format == "json"
+
+
+def test_sync_on_startup_defaults_on_in_every_app_env() -> None:
+    for app_env in ("development", "staging", "production"):
+        assert load_settings({"APP_ENV": app_env}).sync_on_startup is True
+    assert load_settings({"SYNC_ON_STARTUP": "false"}).sync_on_startup is False
+    assert load_settings({"SYNC_ON_STARTUP": " OFF "}).sync_on_startup is False
+    with pytest.raises(ConfigError, match="SYNC_ON_STARTUP must be true or false, got 'maybe'"):
+        load_settings({"SYNC_ON_STARTUP": "maybe"})
+
+
 def test_explicit_sync_cron_wins_even_when_empty() -> None:
     assert load_settings({"APP_ENV": "production", "SYNC_CRON": ""}).sync_cron == ""
     assert load_settings({"SYNC_CRON": "*/5 * * * *"}).sync_cron == "*/5 * * * *"

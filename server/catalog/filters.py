@@ -33,6 +33,11 @@ class ModelFilter:
     min_max_output_tokens: int | None = None
     max_input_price: Decimal | None = None  # on the cheapest offering
     max_output_price: Decimal | None = None
+    # Has an active offering of one of these listing kinds (server.tables.LISTING_KINDS).
+    listing_kinds: tuple[str, ...] = ()
+    # False: "cheapest" (price filters and sorts) means the cheapest paid offering; True:
+    # free tiers and playgrounds count too (server.catalog.offerings.cheapest).
+    include_free: bool = False
     released_after: date | None = None
     released_before: date | None = None
     statuses: tuple[str, ...] = ("active", "deprecated")  # removed hidden unless asked
@@ -65,6 +70,7 @@ class OfferingFilter:
     statuses: tuple[str, ...] = ("active", "deprecated")
     free_only: bool = False
     max_input_price: Decimal | None = None
+    listing_kinds: tuple[str, ...] = ()  # empty: every kind
 
 
 class OfferingSortField(StrEnum):

@@ -26,7 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.catalog.filters import CAPABILITY_COLUMNS, ModelFilter, ModelSort, SortField
 from server.catalog.rows import Row
 from server.catalog_version import read_in
-from server.tables import ENTITY_STATUSES, SOURCES, catalog_state, models, offerings
+from server.tables import (
+    ENTITY_STATUSES,
+    LISTING_KINDS,
+    SOURCES,
+    catalog_state,
+    models,
+    offerings,
+)
 
 # Minimum trigram similarity for a fuzzy (non-substring) search hit.
 SIMILARITY_FLOOR = 0.3
@@ -44,6 +51,17 @@ _SORT_COLUMNS: dict[SortField, Any] = {
     SortField.DOWNLOADS: models.c.downloads,
     SortField.LIKES: models.c.likes,
 }
+# With free tiers included, the price sorts and filters read the other denormalized pair.
+_WITH_FREE_COLUMNS: dict[SortField, Any] = {
+    SortField.INPUT_PRICE: models.c.cheapest_any_input_price,
+    SortField.OUTPUT_PRICE: models.c.cheapest_any_output_price,
+}
+
+
+def _sort_column(field: SortField, include_free: bool) -> Any:
+    if include_free and field in _WITH_FREE_COLUMNS:
+        return _WITH_FREE_COLUMNS[field]
+    return _SORT_COLUMNS[field]
 
 
 @dataclass(frozen=True)
@@ -77,6 +95,9 @@ def validate_filter(flt: ModelFilter) -> None:
         raise ValueError(f"unknown statuses {bad_status}; expected some of {ENTITY_STATUSES}")
     if flt.source is not None and flt.source not in SOURCES:
         raise ValueError(f"unknown source {flt.source!r}; expected one of {SOURCES}")
+    bad_kinds = sorted(set(flt.listing_kinds) - set(LISTING_KINDS))
+    if bad_kinds:
+        raise ValueError(f"unknown listing kinds {bad_kinds}; expected some of {LISTING_KINDS}")
 
 
 def _status_in(statuses: Sequence[str]) -> ColumnElement[bool]:
@@ -100,6 +121,13 @@ def _conditions(flt: ModelFilter) -> list[ColumnElement[bool]]:
             offerings.c.status == "active",
         )
         conds.append(exists().where(served))
+    if flt.listing_kinds:
+        listed = and_(
+            offerings.c.model_id == c.id,
+            offerings.c.listing_kind == any_(literal(list(flt.listing_kinds), ARRAY(Text))),
+            offerings.c.status == "active",
+        )
+        conds.append(exists().where(listed))
     conds.extend(c[CAPABILITY_COLUMNS[name]].is_(True) for name in flt.capabilities)
     if flt.input_modalities:
         conds.append(c.input_modalities.contains(list(flt.input_modalities)))
@@ -118,8 +146,8 @@ def _range_conditions(flt: ModelFilter) -> list[ColumnElement[bool]]:
     pairs: list[tuple[Any, Any, bool]] = [
         (c.context_window, flt.min_context_window, True),
         (c.max_output_tokens, flt.min_max_output_tokens, True),
-        (c.cheapest_input_price, flt.max_input_price, False),
-        (c.cheapest_output_price, flt.max_output_price, False),
+        (_sort_column(SortField.INPUT_PRICE, flt.include_free), flt.max_input_price, False),
+        (_sort_column(SortField.OUTPUT_PRICE, flt.include_free), flt.max_output_price, False),
         (c.release_date, flt.released_after, True),
         (c.release_date, flt.released_before, False),
     ]
@@ -132,7 +160,7 @@ def _order_by(flt: ModelFilter, sort: ModelSort) -> list[Any]:
             rank = func.similarity(models.c.search_text, flt.search.strip().lower())
             return [rank.desc(), func.lower(models.c.name), models.c.id]
         sort = ModelSort(SortField.NAME, sort.descending)
-    column = _SORT_COLUMNS[sort.field]
+    column = _sort_column(sort.field, flt.include_free)
     ordered = column.desc() if sort.descending else column.asc()
     return [ordered.nulls_last(), models.c.id.desc() if sort.descending else models.c.id]
 

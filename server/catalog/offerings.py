@@ -8,6 +8,7 @@ from typing import Any
 
 from server.catalog.filters import OfferingFilter, OfferingSortField
 from server.catalog.rows import Row
+from server.tables import PAID_KINDS, WITH_FREE_KINDS
 
 _BIG = Decimal("Infinity")
 
@@ -19,6 +20,8 @@ def filter_offerings(rows: Iterable[Row], flt: OfferingFilter) -> list[Row]:
         if flt.provider and row["provider_id"] != flt.provider.lower():
             return False
         if flt.free_only and not row["is_free"]:
+            return False
+        if flt.listing_kinds and row["listing_kind"] not in flt.listing_kinds:
             return False
         price = row["input_price"]
         return flt.max_input_price is None or (price is not None and price <= flt.max_input_price)
@@ -52,9 +55,20 @@ def blended_price(row: Row) -> Decimal:
     return Decimal(row["input_price"]) + Decimal(row["output_price"])
 
 
-def cheapest(rows: Iterable[Row]) -> Row | None:
-    """The active offering with the lowest known input + output price, if any is known."""
-    candidates = [r for r in rows if r["status"] == "active" and blended_price(r) != _BIG]
+def cheapest(rows: Iterable[Row], include_free: bool = False) -> Row | None:
+    """The model's price: its active offering with the lowest known input + output price,
+    ties by provider id then the provider's model id. Paid listings only unless
+    `include_free` (free tiers and playgrounds too). sync.cheapest stores the same choice
+    on the model row (cheapest_* / cheapest_any_*), which the price sorts and filters use.
+    """
+    kinds = WITH_FREE_KINDS if include_free else PAID_KINDS
+    candidates = [
+        r
+        for r in rows
+        if r["status"] == "active" and r["listing_kind"] in kinds and blended_price(r) != _BIG
+    ]
     if not candidates:
         return None
-    return min(candidates, key=lambda r: (blended_price(r), r["provider_id"]))
+    return min(
+        candidates, key=lambda r: (blended_price(r), r["provider_id"], r["provider_model_id"])
+    )

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from server.catalog.offerings import blended_price, cheapest
+from server.catalog.offerings import cheapest
 from server.catalog.rows import Row
 
 NEW_FOR_DAYS = 30
@@ -38,15 +38,10 @@ LEGACY_FIELDS = (
 )
 
 
-def pricing_offering(model: Row, offerings: Sequence[Row]) -> Row | None:
-    """The creator's own active offering with a known price, else the cheapest known one."""
-    own = [
-        o for o in offerings if o["provider_id"] == model["creator_id"] and o["status"] == "active"
-    ]
-    own_known = [o for o in own if o["input_price"] is not None or o["output_price"] is not None]
-    if own_known:
-        return min(own_known, key=lambda o: (blended_price(o), o["provider_model_id"]))
-    return cheapest(offerings)
+def pricing_offering(offerings: Sequence[Row], include_free: bool = False) -> Row | None:
+    """The offering whose prices the record shows: the model's cheapest paid offering (or
+    cheapest with free tiers, when asked), the one rule `sort=inputPrice` orders by."""
+    return cheapest(offerings, include_free)
 
 
 def _number(value: Decimal | int | float | None) -> float | int:
@@ -80,8 +75,10 @@ def is_new(release_date: date | None, today: date) -> bool:
     return release_date is not None and release_date >= today - timedelta(days=NEW_FOR_DAYS)
 
 
-def legacy_model(model: Row, offerings: Sequence[Row], today: date) -> dict[str, Any]:
-    priced = pricing_offering(model, offerings)
+def legacy_model(
+    model: Row, offerings: Sequence[Row], today: date, include_free: bool = False
+) -> dict[str, Any]:
+    priced = pricing_offering(offerings, include_free)
 
     def price(column: str) -> float | int:
         return _number(priced[column]) if priced is not None else 0
@@ -110,6 +107,7 @@ def legacy_model(model: Row, offerings: Sequence[Row], today: date) -> dict[str,
         and priced["input_price"] is not None
         and priced["output_price"] is not None,
         "pricingProvider": priced["provider_id"] if priced is not None else "",
+        "pricingListingKind": priced["listing_kind"] if priced is not None else "",
         "offeringsCount": sum(1 for o in offerings if o["status"] == "active"),
         "status": model["status"],
     }

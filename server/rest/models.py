@@ -19,7 +19,7 @@ from server.rest.envelope import envelope
 from server.rest.legacy import legacy_model
 from server.rest.state import BODY_CACHE, read_snapshot
 from server.storable_text import NUL
-from server.tables import ENTITY_STATUSES, SOURCES
+from server.tables import ENTITY_STATUSES, LISTING_KINDS, SOURCES
 
 LIST_TTL_S = 3600
 MODEL_TTL_S = 7200
@@ -45,10 +45,21 @@ SORT_FIELDS: dict[str, SortField] = {
 SORT_VALUES = tuple(f"{sign}{name}" for name in SORT_FIELDS for sign in ("", "-"))
 
 
+# Every query parameter /v1/models knows (the OpenAPI document lists the same).
+LIST_PARAMETERS = frozenset({
+    "limit", "offset", "provider", "all", "search", "creator", "capabilities",
+    "inputModalities", "outputModalities", "openWeights", "minContextWindow",
+    "minMaxOutputTokens", "maxInputPrice", "maxOutputPrice", "listingKind", "includeFree",
+    "releasedAfter", "releasedBefore", "status", "source", "sort",
+})  # fmt: skip
+MODEL_PARAMETERS = frozenset({"includeFree"})
+
+
 def parse_sort(query: Mapping[str, str]) -> ModelSort:
     value = params.one_of(query, "sort", SORT_VALUES)
     if value is None:
-        return ModelSort()
+        # Searching without an explicit sort: best match first (as in GraphQL).
+        return ModelSort(SortField.RELEVANCE if params.text(query, "search") else SortField.NAME)
     return ModelSort(SORT_FIELDS[value.lstrip("-")], descending=value.startswith("-"))
 
 
@@ -70,6 +81,8 @@ def parse_filter(query: Mapping[str, str]) -> ModelFilter:
         released_before=params.day(query, "releasedBefore"),
         statuses=statuses,
         source=params.one_of(query, "source", SOURCES),
+        listing_kinds=params.choices(query, "listingKind", LISTING_KINDS),
+        include_free=params.boolean(query, "includeFree") is True,
     )
 
 
@@ -84,7 +97,11 @@ async def _legacy_page(
     ids = [row["id"] for row in page.rows]
     offerings = await offerings_by_model_ids(conn, ids) if ids else {}
     today = _today()
-    return [legacy_model(row, offerings.get(row["id"], []), today) for row in page.rows], page.total
+    records = [
+        legacy_model(row, offerings.get(row["id"], []), today, flt.include_free)
+        for row in page.rows
+    ]
+    return records, page.total
 
 
 def _cache_key(kind: str, *parts: object) -> str:
@@ -104,6 +121,7 @@ class ListRequest:
 
 
 def parse_list_request(query: Mapping[str, str]) -> ListRequest:
+    params.reject_unknown(query, LIST_PARAMETERS)
     flt = parse_filter(query)
     sort = parse_sort(query)
     everything = params.boolean(query, "all") is True
@@ -155,7 +173,9 @@ async def get_model_handler(request: web.Request) -> web.Response:
     # PostgreSQL text cannot hold NUL, so no stored id has one (and querying it would fail).
     if not model_id or len(model_id) > params.MAX_TEXT_LENGTH or NUL in model_id:
         raise NotFound(f"no model with id {model_id[:100]!r}", details={"id": model_id[:100]})
-    key = _cache_key("model", model_id)
+    params.reject_unknown(request.query, MODEL_PARAMETERS)
+    include_free = params.boolean(request.query, "includeFree") is True
+    key = _cache_key("model", model_id, include_free)
     cache = request.app[BODY_CACHE]
     response = cache.hit(request, key)
     if response is not None:
@@ -168,7 +188,7 @@ async def get_model_handler(request: web.Request) -> web.Response:
             if row is None:
                 return None
             offerings = await offerings_by_model_ids(conn, [model_id])
-            return legacy_model(row, offerings.get(model_id, []), _today())
+            return legacy_model(row, offerings.get(model_id, []), _today(), include_free)
 
         version, record = await read_snapshot(request.app, work)
         if record is None:

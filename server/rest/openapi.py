@@ -98,6 +98,11 @@ _MODEL_FIELDS: dict[str, Any] = {
 _MODEL_EXTRAS: dict[str, Any] = {
     "pricingKnown": {**_BOOL, "description": "false when the costs are placeholders (0)"},
     "pricingProvider": {**_STR, "description": "provider whose offering the costs come from"},
+    "pricingListingKind": {
+        "type": "string",
+        "enum": ["", "paid", "free_variant", "playground", "price_unknown"],
+        "description": "listing kind of that offering ('' when no offering has a price)",
+    },
     "offeringsCount": _INT,
     "status": {"type": "string", "enum": ["active", "deprecated", "removed"]},
 }
@@ -252,6 +257,13 @@ _STATUSES = ("active", "deprecated", "removed")
 _TEXT = {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000-\\u001f]*$"}
 _TOKENS = {"type": "integer", "minimum": 0, "maximum": 2147483647}
 _PRICE = {"type": "number", "minimum": 0, "maximum": 1000000}
+_LISTING_KINDS = ("paid", "free_variant", "playground", "price_unknown")
+_INCLUDE_FREE = _query(
+    "includeFree",
+    {"type": "boolean", "default": False},
+    "count free tiers and playgrounds as offerings for the costs shown, the price filters "
+    "and the price sorts (default: the cheapest paid offering)",
+)
 
 
 def _comma_list(values: tuple[str, ...]) -> dict[str, Any]:
@@ -279,6 +291,12 @@ _LIST_PARAMETERS = [
     _query("minMaxOutputTokens", _TOKENS, "max output at least (tokens)"),
     _query("maxInputPrice", _PRICE, "cheapest input price at most (USD per 1M tokens)"),
     _query("maxOutputPrice", _PRICE, "cheapest output price at most (USD per 1M tokens)"),
+    _query(
+        "listingKind",
+        _comma_list(_LISTING_KINDS),
+        "only models with an active offering of one of these listing kinds",
+    ),
+    _INCLUDE_FREE,
     _query("releasedAfter", {"type": "string", "format": "date"}, "released on or after"),
     _query("releasedBefore", {"type": "string", "format": "date"}, "released on or before"),
     _query("status", _comma_list(_STATUSES), "statuses to include (default active,deprecated)"),
@@ -293,7 +311,8 @@ _LIST_PARAMETERS = [
     _query(
         "sort",
         {"type": "string", "enum": [f"{sign}{name}" for name in _SORTS for sign in ("", "-")]},
-        "field, '-' prefix for descending; nulls last",
+        "field, '-' prefix for descending; nulls last; default name, or relevance when "
+        "search is given",
     ),
 ]
 _ADMIN_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"xAdmin": []}]
@@ -335,7 +354,8 @@ PATHS: dict[str, Any] = {
                     "required": True,
                     "schema": {"type": "string", "minLength": 1},
                     "example": "openai/gpt-4o",
-                }
+                },
+                _INCLUDE_FREE,
             ],
             "responses": {
                 "200": _json(_ref("ModelResponse"), "the model", _CACHE_HEADERS),

@@ -107,3 +107,15 @@ def day(query: Mapping[str, str], name: str) -> date | None:
         return date.fromisoformat(raw.strip())
     except ValueError:
         raise _invalid(name, "must be a date in YYYY-MM-DD form", raw) from None
+
+
+def reject_unknown(query: Mapping[str, str], allowed: Collection[str]) -> None:
+    """A parameter this route does not know is a 400 naming it (a typo such as
+    `?capability=tools` would otherwise silently return everything)."""
+    unknown = sorted({name for name in query if name not in allowed})
+    if unknown:
+        raise ValidationError(
+            f"unknown query parameter(s): {', '.join(unknown)}; "
+            f"this route accepts: {', '.join(sorted(allowed))}",
+            details={"unknown": unknown[:20], "allowed": sorted(allowed)},
+        )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.providers import ProviderFilter, ProviderSortField, list_providers
 from server.catalog.rows import Row
+from server.rest import params
 from server.rest.envelope import envelope
 from server.rest.state import BODY_CACHE, read_snapshot
 
@@ -34,6 +35,7 @@ def provider_record(row: Row) -> dict[str, Any]:
 
 
 async def list_providers_handler(request: web.Request) -> web.Response:
+    params.reject_unknown(request.query, ())  # takes none: a typo must not pass silently
     cache = request.app[BODY_CACHE]
     response = cache.hit(request, CACHE_KEY)
     if response is not None:

@@ -1,12 +1,16 @@
 """Hugging Face Hub `GET /api/models`: popularity of open-weight repos, no prices.
 
 Pages are followed through the `Link: <…>; rel="next"` header up to HUGGINGFACE_MAX_PAGES.
+Saved pages (file:// URLs) follow the shared-payload naming instead: `X.json`, then
+`X.page2.json`, `X.page3.json`… beside it, while they exist.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sync import parse
 from sync.fetch import Fetcher, SourceFailure
@@ -16,6 +20,21 @@ from sync.sources.common import id_keyed_records, normalize_each
 
 SOURCE = "huggingface"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
+_PAGE_SUFFIX = re.compile(r"\.page(\d+)\.json\Z")
+
+
+def next_saved_page(url: str) -> str | None:
+    """file:///d/X.json -> file:///d/X.page2.json (X.pageN -> X.pageN+1) when it exists."""
+    path = Path(unquote(urlsplit(url).path))
+    match = _PAGE_SUFFIX.search(path.name)
+    if match:
+        stem, number = path.name[: match.start()], int(match.group(1)) + 1
+    elif path.name.endswith(".json"):
+        stem, number = path.name[: -len(".json")], 2
+    else:
+        return None
+    candidate = path.with_name(f"{stem}.page{number}.json")
+    return candidate.as_uri() if candidate.is_file() else None
 
 
 def next_link(header: str | None) -> str | None:
@@ -36,7 +55,10 @@ async def fetch(fetcher: Fetcher, url: str, max_pages: int) -> Any:
         if not isinstance(page.body, list):
             raise SourceFailure("huggingface: expected a JSON list of models")
         rows.extend(page.body)
-        next_url = next_link(page.header("Link"))
+        if next_url.startswith("file://"):
+            next_url = next_saved_page(next_url)
+        else:
+            next_url = next_link(page.header("Link"))
     return rows
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from sync import parse
 from sync.fetch import Fetcher, SourceFailure
 from sync.identity import canonical_creator, identity_data
+from sync.listing import classify
 from sync.records import (
     InvalidRecord,
     JsonObject,
@@ -118,11 +119,13 @@ def _item(record: RawRecord) -> SourceItem:
         max_output_tokens=parse.opt_int(limit.get("output"), "limit.output"),
         deprecated=deprecated,
     )
+    prices, kind = classify(provider_id, model_id, _prices(raw.get("cost")))
     offering = OfferingFacts(
         provider_id=provider_id,
         provider_model_id=model_id,
         name=name,
-        prices=_prices(raw.get("cost")),
+        prices=prices,
+        listing_kind=kind,
         context_window=facts.context_window,
         max_input_tokens=parse.opt_int(limit.get("input"), "limit.input"),
         max_output_tokens=facts.max_output_tokens,

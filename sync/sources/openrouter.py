@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 from sync import parse
 from sync.fetch import Fetcher, SourceFailure
 from sync.identity import canonical_creator
+from sync.listing import classify
 from sync.records import (
     InvalidRecord,
     ModelFacts,
@@ -139,11 +140,13 @@ def _item(record: RawRecord) -> SourceItem:
         max_output_tokens=max_output,
         huggingface_id=parse.opt_text(raw.get("hugging_face_id")),
     )
+    prices, kind = classify(PROVIDER_ID, record.external_id, _prices(raw.get("pricing")))
     offering = OfferingFacts(
         provider_id=PROVIDER_ID,
         provider_model_id=record.external_id,
         name=name,
-        prices=_prices(raw.get("pricing")),
+        prices=prices,
+        listing_kind=kind,
         context_window=parse.opt_int(top.get("context_length"), "top_provider") or context,
         max_output_tokens=max_output,
         expires_on=expires,

@@ -32,7 +32,9 @@ async def test_offerings_grouped_per_model_with_empty_lists(conn: AsyncConnectio
 async def test_cheapest_offering_skips_unknown_and_variable(conn: AsyncConnection) -> None:
     got = await offerings_by_model_ids(conn, ["meta/llama-3.1-8b-instruct", "openrouter/auto"])
     best = cheapest(got["meta/llama-3.1-8b-instruct"])
-    assert best is not None and best["is_free"]
+    assert best is not None and best["provider_id"] == "deepinfra"  # paid offerings only
+    with_free = cheapest(got["meta/llama-3.1-8b-instruct"], include_free=True)
+    assert with_free is not None and with_free["is_free"]
     assert cheapest(got["openrouter/auto"]) is None
 
 

@@ -165,7 +165,7 @@ async def test_model_with_related_fields(client: Client, seeded: SeedInfo) -> No
 async def test_model_edge_values(client: Client, seeded: SeedInfo) -> None:
     llama = data(await gql(client, MODEL, {"id": "meta/llama-3.1-8b-instruct"}))["model"]
     assert llama["downloads"] == 5000000 and llama["creator"] is None  # meta has no provider row
-    assert llama["cheapestOffering"]["providerId"] == "openrouter"
+    assert llama["cheapestOffering"]["providerId"] == "deepinfra"  # paid offerings only
     assert [o["isFree"] for o in llama["offerings"]] == [False, True]
     auto = data(await gql(client, MODEL, {"id": "openrouter/auto"}))["model"]
     assert auto["offerings"][0]["priceVariable"] and auto["offerings"][0]["inputPrice"] is None

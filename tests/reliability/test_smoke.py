@@ -6,6 +6,7 @@ import asyncio
 import subprocess
 import sys
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import ADMIN_TOKEN
@@ -72,3 +73,20 @@ async def test_smoke_refuses_a_malformed_url() -> None:
     code, lines = await smoke("localhost:3000")
     assert code == 2
     assert "URL must be" in lines[0]
+
+
+async def test_smoke_reports_a_failed_last_sync(
+    replicas: StartReplicas, database_url: str, engine: AsyncEngine
+) -> None:
+    await seed_catalog(engine)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE sync_runs SET status = 'failed', message = 'models.dev failed: boom' "
+                "WHERE id = (SELECT max(id) FROM sync_runs)"
+            )
+        )
+    [replica] = await replicas([base_env(database_url)])
+    code, lines = await smoke(replica.url, "--admin-token", ADMIN_TOKEN)
+    assert code == 1
+    assert lines[-1].startswith("FAIL sync-history: last sync #2 failed: models.dev failed: boom")

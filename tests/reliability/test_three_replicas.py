@@ -195,6 +195,7 @@ async def test_three_replicas_one_sync_at_a_time_shared_limit_and_cache(
         **upstream.env(),
         REDIS_URL=private_redis.url,
         SYNC_CRON="* * * * *",
+        SYNC_ON_STARTUP="true",
         RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT),
         TRUSTED_PROXIES="127.0.0.1/32",
     )

@@ -85,13 +85,22 @@ async def test_gpt_4o_record_values(client: Client, seeded: SeedInfo) -> None:
     assert record["offeringsCount"] == 2
 
 
-async def test_prices_fall_back_to_the_cheapest_offering(client: Client, seeded: SeedInfo) -> None:
-    # meta has no offering of its own: the cheapest one is OpenRouter's free variant.
+async def test_prices_are_the_cheapest_paid_offering(client: Client, seeded: SeedInfo) -> None:
+    # The cheapest PAID offering is deepinfra's; OpenRouter's :free variant counts only
+    # when the client asks for free tiers.
     record = (await (await client.get("/v1/models/meta/llama-3.1-8b-instruct")).json())["data"]
     assert record["provider"] == "meta"
-    assert record["pricingProvider"] == "openrouter"
-    assert (record["inputCost"], record["outputCost"], record["pricingKnown"]) == (0, 0, True)
+    assert (record["pricingProvider"], record["pricingListingKind"]) == ("deepinfra", "paid")
+    assert (record["inputCost"], record["outputCost"], record["pricingKnown"]) == (
+        0.03,
+        0.05,
+        True,
+    )
     assert record["openWeights"] is True
+    url = "/v1/models/meta/llama-3.1-8b-instruct?includeFree=true"
+    free = (await (await client.get(url)).json())["data"]
+    assert (free["pricingProvider"], free["pricingListingKind"]) == ("openrouter", "free_variant")
+    assert (free["inputCost"], free["outputCost"]) == (0, 0)
 
 
 async def test_unknown_prices_are_zero_and_flagged(client: Client, seeded: SeedInfo) -> None:
@@ -234,3 +243,40 @@ async def test_trailing_slash_and_head_behave_like_get(
     assert head.status == 200
     assert await head.read() == b""
     assert head.headers["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    ("path", "unknown"),
+    [
+        ("/v1/models?capability=tools", "capability"),  # the real parameter is `capabilities`
+        ("/v1/models?limit=5&pagesize=5&zzz=1", "pagesize, zzz"),
+        ("/v1/models/openai/gpt-4o?fields=id", "fields"),
+        ("/v1/providers?sort=name", "sort"),
+    ],
+)
+async def test_unknown_query_parameters_are_refused_by_name(
+    client: Client, seeded: SeedInfo, path: str, unknown: str
+) -> None:
+    resp = await client.get(path)
+    assert resp.status == 400
+    error = (await resp.json())["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert f"unknown query parameter(s): {unknown};" in error["message"]
+
+
+def test_every_documented_list_parameter_is_accepted() -> None:
+    from server.rest.models import LIST_PARAMETERS
+    from server.rest.openapi import DOCUMENT
+
+    documented = {p["name"] for p in DOCUMENT["paths"]["/v1/models"]["get"]["parameters"]}
+    assert documented == LIST_PARAMETERS
+
+
+async def test_search_ranks_by_relevance_unless_a_sort_is_given(
+    client: Client, seeded: SeedInfo
+) -> None:
+    # "GPT-4o" sorts before "GPT-4o mini" by name, but the mini is the better match.
+    ranked = (await (await client.get("/v1/models?search=gpt-4o mini")).json())["data"]
+    assert [r["id"] for r in ranked][:2] == ["openai/gpt-4o-mini", "openai/gpt-4o"]
+    by_name = (await (await client.get("/v1/models?search=gpt-4o mini&sort=name")).json())["data"]
+    assert [r["id"] for r in by_name][:2] == ["openai/gpt-4o", "openai/gpt-4o-mini"]

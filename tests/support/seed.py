@@ -28,12 +28,14 @@ Models (10), id -> notable facts:
 - meta/llama-3.1-8b-instruct  active; open weights (llama3.1 license); HF id
                            meta-llama/Llama-3.1-8B-Instruct; downloads 5000000, likes 4000;
                            deepinfra 0.03/0.05; openrouter "meta-llama/llama-3.1-8b-instruct:free"
-                           is_free (0/0).
+                           is_free (0/0), listing kind free_variant; cheapest price
+                           0.03/0.05 (paid), 0/0 with free tiers counted.
 - qwen/qwen3-0.6b          active; open weights; Hugging Face only (no offerings, NULL
                            prices); downloads 1200000, likes 600, trending 42.5.
 - openrouter/auto          active; openrouter "openrouter/auto" with a VARIABLE price
                            (price_variable, prices NULL).
-- mistral/mistral-large    DEPRECATED; mistral "mistral-large-2411" with unknown (NULL) prices.
+- mistral/mistral-large    DEPRECATED; mistral "mistral-large-2411" with unknown (NULL) prices
+                           (listing kind price_unknown).
 
 External ids: all four sources are represented (models.dev, openrouter, huggingface,
 artificialanalysis), with methods exact / normalized / hf-id / name.
@@ -146,6 +148,9 @@ def _model(model_id: str, name: str, **fields: Any) -> dict[str, Any]:
         "updated_at": RUN2_AT,
     }
     base.update(fields)
+    # With free tiers counted the price is the same unless a model says otherwise.
+    base.setdefault("cheapest_any_input_price", base["cheapest_input_price"])
+    base.setdefault("cheapest_any_output_price", base["cheapest_output_price"])
     return base
 
 
@@ -272,8 +277,10 @@ MODELS: list[dict[str, Any]] = [
         downloads=5000000,
         likes=4000,
         trending_score=12.0,
-        cheapest_input_price=D("0"),
-        cheapest_output_price=D("0"),
+        cheapest_input_price=D("0.03"),  # the cheapest PAID offering (deepinfra)
+        cheapest_output_price=D("0.05"),
+        cheapest_any_input_price=D("0"),  # the :free variant, when free tiers count
+        cheapest_any_output_price=D("0"),
         sources=["models.dev", "openrouter", "huggingface"],
     ),
     _model(
@@ -323,6 +330,7 @@ def _offering(provider: str, provider_model_id: str, model_id: str, **f: Any) ->
         "price_tiers": None,
         "is_free": False,
         "price_variable": False,
+        "listing_kind": "paid",
         "context_window": None,
         "max_output_tokens": None,
         "status": "active",
@@ -417,12 +425,15 @@ OFFERINGS: list[dict[str, Any]] = [
         input_price=D("0"),
         output_price=D("0"),
         is_free=True,
+        listing_kind="free_variant",
         source="openrouter",
     ),
     _offering(
         "openrouter", "openrouter/auto", "openrouter/auto", price_variable=True, source="openrouter"
     ),
-    _offering("mistral", "mistral-large-2411", "mistral/mistral-large"),
+    _offering(
+        "mistral", "mistral-large-2411", "mistral/mistral-large", listing_kind="price_unknown"
+    ),
 ]
 
 EXTERNAL_IDS: list[dict[str, Any]] = [

@@ -9,7 +9,7 @@ from server.secrets import Secret
 from server.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
-# ../shared/upstream next to the checkout; SHARED_UPSTREAM_DIR points elsewhere (git worktrees).
+# The shared payloads beside the checkout; SHARED_UPSTREAM_DIR points elsewhere (a worktree).
 SHARED = Path(
     os.environ.get("SHARED_UPSTREAM_DIR")
     or Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream"

@@ -61,8 +61,10 @@ def test_unknown_stays_null_and_free_is_zero() -> None:
     assert free["input_price"] == 0 and free["is_free"] is True
     auto = catalog.offerings["openrouter", "openrouter/auto"]
     assert auto["price_variable"] is True and auto["input_price"] is None
-    # the cheapest known price ignores unknown (NULL) and variable ones
-    assert catalog.models["openai/gpt-oss-120b"]["cheapest_input_price"] == 0
+    assert free["listing_kind"] == "free_variant" and auto["listing_kind"] == "paid"
+    assert catalog.offerings["openai", "gpt-oss-120b"]["listing_kind"] == "price_unknown"
+    # the cheapest prices are not the merge's: sync.cheapest derives them after the write
+    assert "cheapest_input_price" not in catalog.models["openai/gpt-oss-120b"]
 
 
 def test_effort_variants_attach_to_the_base_model_as_tagged_scores() -> None:

@@ -1,4 +1,4 @@
-"""Migration 0002_minted: `minted` and `models.alias_of` come and go without losing rows."""
+"""Migration 0003: `minted` and `models.alias_of` come and go without losing rows."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_minted_rows_survive_a_downgrade_as_exact(fresh_database: str) -> None:
     assert [r["match_method"] for r in rows] == ["minted"]
     with pytest.raises(asyncpg.CheckViolationError):  # the constraint still guards the column
         asyncio.run(_run(fresh_database, "UPDATE external_ids SET match_method = 'guessed'"))
-    command.downgrade(alembic_config(fresh_database), "0001")
+    command.downgrade(alembic_config(fresh_database), "0002")
     rows = asyncio.run(_run(fresh_database, METHODS))
     assert [r["match_method"] for r in rows] == ["exact"]
     upgrade_to_head(fresh_database)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -10,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.settings import Settings
 from sync.service import SyncAlreadyRunning, SyncService, SyncStarted
-from tests.sync.support import file_settings
+from tests.sync.support import FIXTURE_FILES, FIXTURES, file_settings
 
 
 async def _scalar(engine: AsyncEngine, sql: str) -> object:
@@ -101,3 +104,24 @@ async def test_unknown_source_is_a_value_error(engine: AsyncEngine, settings: Se
     with pytest.raises(ValueError, match="unknown source"):
         await service.trigger("admin", ["models.dev", "nope"])
     assert await _scalar(engine, "SELECT count(*) FROM sync_runs") == 0
+
+
+async def test_failed_and_partial_runs_are_logged_as_error_and_warning(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    for name in FIXTURE_FILES.values():
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    (tmp_path / "openrouter.json").write_text("not json")
+    caplog.set_level(logging.INFO, logger="sync.service")
+    partial = await SyncService(engine, file_settings(settings, tmp_path)).run("cli")
+    for name in FIXTURE_FILES.values():
+        (tmp_path / name).write_text("not json")
+    failed = await SyncService(engine, file_settings(settings, tmp_path)).run("cli")
+    assert (partial.status, failed.status) == ("partial", "failed")
+    levels = {
+        r.getMessage().split(":")[0]: r.levelno
+        for r in caplog.records
+        if r.getMessage().startswith("sync run ")
+    }
+    assert levels[f"sync run {partial.run_id} partial"] == logging.WARNING
+    assert levels[f"sync run {failed.run_id} failed"] == logging.ERROR

@@ -28,6 +28,7 @@ def base_env(database_url: str, **overrides: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         ADMIN_TOKEN=ADMIN_TOKEN,
         SYNC_CRON="",
+        SYNC_ON_STARTUP="false",
         LOG_FORMAT="json",
         LOG_LEVEL="INFO",
         DB_RETRY_MS="200",

@@ -1,8 +1,8 @@
 """external_ids.match_method may be 'minted' (the record matched nothing and got a new id);
 models.alias_of names the model a moving alias (`-latest`, `deepseek-chat`) points at.
 
-Revision ID: 0002_minted
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_minted"
-down_revision: str | Sequence[str] | None = "0001"
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
