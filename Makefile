@@ -7,7 +7,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run install dev test lint typecheck format migrate sync soak bench schema clean
+.PHONY: run install dev test lint typecheck format migrate sync soak bench schema clean tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP_RUN): setup.cfg setup.py | $(BIN)/python
 	touch $@
 
 $(STAMP_DEV): setup.cfg setup.py | $(BIN)/python
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet -e '.[dev,integrations]'
 	touch $@ $(STAMP_RUN)
 
 install: $(STAMP_RUN)
@@ -35,8 +35,12 @@ sync: install
 	$(BIN)/effect-models sync
 
 ## make test: lint, type-check, then the whole suite against real PostgreSQL and Redis
-test: dev lint typecheck
+test: dev lint typecheck tools
 	.ci/with-private-tmp $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# promtool + prometheus for tests/integrations, unpacked under .cache/ (skips if unavailable)
+tools:
+	bash bench/prometheus_tools.sh
 
 lint: dev
 	$(BIN)/ruff check server schema sync migrations tests bench

@@ -9,8 +9,10 @@ every replica reports the shared truth without a background job.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -23,11 +25,11 @@ from prometheus_client import (
     generate_latest,
 )
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 from server.catalog.freshness import SUCCESS_STATUSES
-from server.keys import ENGINE, READ_ENGINE
+from server.keys import ENGINE, READ_ENGINE, SETTINGS
 from server.request_stats import HotCounter, RequestStats
 from server.tables import SOURCES, models, offerings
 
@@ -118,6 +120,30 @@ SCRAPE_ERRORS = Counter(
     namespace=_NS,
     registry=REGISTRY,
 )
+# For the alert rules and dashboard in docs/prometheus/ and docs/grafana/ (issue 15).
+SYNC_CONSECUTIVE_FAILURES = Gauge(
+    "sync_consecutive_failures",
+    "Finished sync runs in a row, newest first, that failed or were abandoned (any replica)",
+    namespace=_NS,
+    registry=REGISTRY,
+)
+LAST_SYNC_SOURCE_DURATION = Gauge(
+    "last_sync_source_duration_seconds",
+    "Fetch-and-normalize time of each source in the most recent finished sync run",
+    ["source"],
+    namespace=_NS,
+    registry=REGISTRY,
+)
+SYNC_SCHEDULE_INTERVAL = Gauge(
+    "sync_schedule_interval_seconds",
+    "Longest gap between two scheduled syncs under SYNC_CRON (0 = no schedule)",
+    namespace=_NS,
+    registry=REGISTRY,
+)
+# Exported at 0 from the start: Prometheus cannot see the first increment of a series that
+# appears with it, so rate() over a new series would miss the first Redis failure.
+for _operation in ("get", "set", "over_budget"):
+    CACHE_ERRORS.labels(operation=_operation)
 
 
 def observe_sync(trigger: str, status: str, seconds: float) -> None:
@@ -154,6 +180,57 @@ _LAST_DURATION_SQL = text(
 )
 
 
+_CONSECUTIVE_FAILURES_SQL = text(
+    """
+    SELECT count(*) FROM sync_runs
+    WHERE finished_at IS NOT NULL AND status IN ('failed', 'abandoned')
+      AND finished_at > coalesce(
+        (SELECT max(finished_at) FROM sync_runs
+         WHERE finished_at IS NOT NULL AND status NOT IN ('failed', 'abandoned', 'running')),
+        '-infinity')
+    """
+)
+_LAST_SOURCE_DURATIONS_SQL = text(
+    """
+    SELECT s.source, (s.stats->>'duration_ms')::float / 1000
+    FROM (SELECT source_stats FROM sync_runs WHERE finished_at IS NOT NULL
+          ORDER BY finished_at DESC LIMIT 1) AS r,
+         jsonb_each(r.source_stats) AS s(source, stats)
+    WHERE jsonb_typeof(s.stats->'duration_ms') = 'number'
+    """
+)
+
+
+async def _refresh_sync_gauges(conn: AsyncConnection) -> None:
+    SYNC_CONSECUTIVE_FAILURES.set(float(await conn.scalar(_CONSECUTIVE_FAILURES_SQL) or 0))
+    rows = (await conn.execute(_LAST_SOURCE_DURATIONS_SQL)).all()
+    durations: dict[str, float] = {str(source): float(seconds) for source, seconds in rows}
+    for source in SOURCES:
+        LAST_SYNC_SOURCE_DURATION.labels(source=source).set(float(durations.get(source) or 0))
+
+
+@functools.lru_cache(maxsize=8)
+def schedule_interval_seconds(cron: str, fires: int = 48) -> float:
+    """The longest gap between the next `fires` fire times of a 5-field cron (UTC); 0 when
+    empty. "Stale" is a multiple of this, whatever the schedule."""
+    if not cron.strip():
+        return 0.0
+    from apscheduler.triggers.cron import CronTrigger  # heavy import, only when needed
+
+    trigger = CronTrigger.from_crontab(cron, timezone="UTC")
+    previous = trigger.get_next_fire_time(None, datetime.now(UTC))
+    longest = 0.0
+    for _ in range(fires):
+        if previous is None:
+            break
+        following = trigger.get_next_fire_time(previous, previous + timedelta(seconds=1))
+        if following is None:
+            break
+        longest = max(longest, (following - previous).total_seconds())
+        previous = following
+    return longest
+
+
 async def _refresh_catalog_gauges(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         model_counts = await conn.execute(
@@ -172,6 +249,7 @@ async def _refresh_catalog_gauges(engine: AsyncEngine) -> None:
             LAST_SUCCESSFUL_SYNC.labels(source=source).set(float(last.get(source) or 0))
         duration = await conn.scalar(_LAST_DURATION_SQL)
         LAST_SYNC_DURATION.set(float(duration or 0))
+        await _refresh_sync_gauges(conn)
 
 
 def _set_by_status(gauge: Gauge, rows: Any) -> None:
@@ -225,6 +303,7 @@ CATALOG_GAUGES = web.AppKey("catalog_gauges", CatalogGauges)
 async def metrics_handler(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     read_engine = request.app[READ_ENGINE]
+    SYNC_SCHEDULE_INTERVAL.set(schedule_interval_seconds(request.app[SETTINGS].sync_cron))
     _refresh_pool_gauges("primary", engine)
     if read_engine is not engine:
         _refresh_pool_gauges("read", read_engine)

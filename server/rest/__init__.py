@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from server.rest.admin import sync_history_handler, trigger_sync_handler
+from server.rest.export import setup_export
 from server.rest.models import get_model_handler, list_models_handler
 from server.rest.openapi import openapi_handler
 from server.rest.providers import list_providers_handler
@@ -32,3 +33,4 @@ def setup_rest(app: web.Application) -> None:
     app.router.add_post("/v1/admin/sync/", trigger_sync_handler)
     _get(app, "/v1/admin/sync/history", sync_history_handler)
     app.router.add_get("/v1/openapi.json", openapi_handler)
+    setup_export(app)

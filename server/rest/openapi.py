@@ -431,6 +431,26 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/v1/export/litellm.json": {
+        "get": {
+            "summary": "The catalog as LiteLLM's cost map (model_prices_and_context_window.json)",
+            "description": (
+                "Keys `<litellm provider>/<provider model id>`, plus the bare id for openai "
+                "and anthropic; USD per token. Offerings without a known input and output "
+                "price, with a variable or per-request price, or of a provider LiteLLM does "
+                "not know are left out. Use as LITELLM_MODEL_COST_MAP_URL."
+            ),
+            "responses": {
+                "200": {
+                    "description": "model key -> LiteLLM entry",
+                    "headers": _CACHE_HEADERS,
+                    "content": {JSON: {"schema": {"type": "object"}}},
+                },
+                "304": _NOT_MODIFIED,
+                **_COMMON_ERRORS,
+            },
+        }
+    },
     "/v1/openapi.json": {
         "get": {
             "summary": "This document",
