@@ -52,7 +52,7 @@ MODEL_FIELDS = (
     "context_window", "max_output_tokens", "huggingface_id", "trending_score",
     "intelligence_index", "output_tokens_per_second", "cheapest_input_price",
     "cheapest_output_price", "status", "first_seen_at", "last_seen_at", "updated_at",
-    "removed_at",
+    "removed_at", "alias_of",
 )  # fmt: skip
 
 
@@ -72,7 +72,11 @@ class Score:
 class ExternalId:
     source: str
     id: str
-    match_method: str
+    match_method: str = strawberry.field(
+        description="How the record was linked: exact (a shared or the lab's own id), "
+        "normalized, hf-id, name, override, or minted (it matched nothing and got an id "
+        "of its own)."
+    )
     confidence: float
 
 
@@ -121,6 +125,10 @@ class Model:
     last_seen_at: datetime
     updated_at: datetime
     removed_at: datetime | None
+    alias_of: str | None = strawberry.field(
+        description="For a moving alias (`gpt-5-chat-latest`, DeepSeek's `deepseek-chat`): "
+        "the id of the model it points at now, null when unknown; null for every other model."
+    )
 
     @strawberry.field(description="Capabilities the model is known to have.")
     def capabilities(self) -> list[str]:
