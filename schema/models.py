@@ -52,7 +52,7 @@ MODEL_FIELDS = (
     "context_window", "max_output_tokens", "huggingface_id", "trending_score",
     "intelligence_index", "output_tokens_per_second", "cheapest_input_price",
     "cheapest_output_price", "status", "first_seen_at", "last_seen_at", "updated_at",
-    "removed_at",
+    "removed_at", "alias_of",
 )  # fmt: skip
 
 
@@ -75,7 +75,9 @@ class ExternalId:
     source: str = strawberry.field(description="The upstream catalog.")
     id: str = strawberry.field(description="The model's id in that catalog.")
     match_method: str = strawberry.field(
-        description="How it was linked: exact, normalized, hf-id, name or override."
+        description="How the record was linked: exact (a shared or the lab's own id), "
+        "normalized, hf-id, name, override, or minted (it matched nothing and got an id "
+        "of its own)."
     )
     confidence: float = strawberry.field(description="How sure the link is, 0 to 1.")
 
@@ -150,6 +152,10 @@ class Model:
     updated_at: datetime = strawberry.field(description="When its row last changed (UTC).")
     removed_at: datetime | None = strawberry.field(
         description="When it was marked removed (UTC); null while listed."
+    )
+    alias_of: str | None = strawberry.field(
+        description="For a moving alias (`gpt-5-chat-latest`, DeepSeek's `deepseek-chat`): "
+        "the id of the model it points at now, null when unknown; null for every other model."
     )
 
     @strawberry.field(description="Capabilities the model is known to have.")

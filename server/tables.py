@@ -52,7 +52,7 @@ CHANGE_KINDS = (
 )
 RUN_STATUSES = ("running", "succeeded", "partial", "failed", "abandoned")
 RUN_TRIGGERS = ("schedule", "admin", "cli", "startup")
-MATCH_METHODS = ("exact", "normalized", "hf-id", "name", "override")
+MATCH_METHODS = ("exact", "normalized", "hf-id", "name", "override", "minted")
 # What kind of listing an offering is (sync/listing.py decides; README "Listing kinds"):
 # paid = a production API with a price card; free_variant = a free tier or `:free` copy;
 # playground = a rate-limited free demo (github-models, nvidia build...); price_unknown =
@@ -139,6 +139,9 @@ models = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("removed_at", DateTime(timezone=True)),
     Column("missing_syncs", SmallInteger, nullable=False, server_default="0"),
+    # A moving alias (`-latest`, `deepseek-chat`): the model it points at now. Not a FK:
+    # the target may be removed later while the alias stays.
+    Column("alias_of", Text),
     Column(
         "search_text",
         Text,

@@ -29,7 +29,7 @@ EFFORT_SUFFIXES = (
 # Further words AA stacks onto a variant (`-non-reasoning-low-effort`, `-4-1-opus-thinking`).
 _STACKED_SUFFIXES = (*EFFORT_SUFFIXES, "thinking", "effort")
 # Words that name a packaging, not a different model: `gemma-3-12b-it` = AA `gemma-3-12b`.
-_FILLER_WORDS = frozenset({"instruct", "it"})
+_FILLER_WORDS = frozenset({"instruct", "it", "v1"})  # `nova-2-lite-v1` = AA `nova-2-0-lite`
 _MONTHS = "jan|feb|mar|apr|may|jun|june|jul|july|aug|sep|sept|oct|nov|dec"
 # A trailing snapshot date: 20250805, 0420 (MMDD), 05-06, 04-2025, may-2024, june-24.
 _DATE_SUFFIX = re.compile(
@@ -50,6 +50,9 @@ class IdentityData:
     routers: frozenset[str]
     overrides: dict[str, dict[str, str]]
     host_ids: dict[str, list[str]]  # word lists for sync.host_ids
+    lab_snapshots: dict[str, Any]  # families + derivative words (sync.host_match)
+    # lab ids that move to newer models (`deepseek/deepseek-chat`) -> what they point at now
+    moving_aliases: dict[str, str | None]
 
 
 @cache
@@ -66,6 +69,11 @@ def identity_data() -> IdentityData:
         routers=frozenset(hints["routers"]),
         overrides=overrides,
         host_ids={k: list(v) for k, v in hints.get("host_ids", {}).items() if k[0] != "_"},
+        lab_snapshots=dict(hints.get("lab_snapshots", {})),
+        moving_aliases={
+            k.lower(): v.lower() if v else None
+            for k, v in hints.get("moving_aliases", {}).get("ids", {}).items()
+        },
     )
 
 

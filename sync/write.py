@@ -28,7 +28,7 @@ MODEL_COLUMNS = (
     "supports_tools", "supports_reasoning", "supports_structured_output",
     "supports_attachments", "supports_temperature", "context_window", "max_output_tokens",
     "huggingface_id", "downloads", "likes", "trending_score", "intelligence_index",
-    "output_tokens_per_second", "sources", "status",
+    "output_tokens_per_second", "sources", "status", "alias_of",
 )  # fmt: skip
 OFFERING_COLUMNS = (
     "provider_id", "provider_model_id", "model_id", "name", *PRICE_FIELDS, "price_tiers",

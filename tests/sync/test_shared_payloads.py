@@ -52,7 +52,7 @@ async def test_full_sync_links_sources(
     assert stats["huggingface"]["linked"]["hf-id"] >= 160
     aa_linked = sum(stats["artificialanalysis"]["linked"].values())
     assert aa_linked + stats["artificialanalysis"]["unmatched"] == 589
-    assert aa_linked >= 382  # 337 before the AA rules of sync/aa_match.py
+    assert aa_linked >= 389  # 337 before the AA rules of sync/aa_match.py, 382 before issue 16
     # every override names a model the catalog has (a stale entry would link nothing)
     table = Path(__file__).resolve().parents[2] / "sync" / "data" / "overrides.json"
     overrides = json.loads(table.read_text())["artificialanalysis"]
@@ -63,7 +63,8 @@ async def test_full_sync_links_sources(
 
 async def _check_one_model_per_lab_model(engine: AsyncEngine) -> None:
     """Hosts' spellings of lab models join them (measured: 2,216 canonical models and 889
-    under a host's id before the host-id rules, 1,493 and 425 after)."""
+    under a host's id before the host-id rules, 1,493 and 425 after, 1,374 and 338 after
+    issue 16's identity rules)."""
     [(models,)] = await _rows(engine, "SELECT count(*) FROM models")
     [(host_created,)] = await _rows(
         engine,
@@ -71,8 +72,8 @@ async def _check_one_model_per_lab_model(engine: AsyncEngine) -> None:
         "WHERE p.kind = 'host'",
     )
     print("canonical models:", models, "under a host id:", host_created)
-    assert models <= 1550
-    assert host_created / models <= 0.32
+    assert models <= 1420
+    assert host_created / models <= 0.26
     variant_ids = await _rows(engine, "SELECT id FROM models WHERE id ~ ':(free|thinking)$'")
     assert variant_ids == []
     bedrock = await _rows(
@@ -81,6 +82,13 @@ async def _check_one_model_per_lab_model(engine: AsyncEngine) -> None:
         "AND provider_model_id = 'us.anthropic.claude-opus-4-1-20250805-v1:0'",
     )
     assert bedrock == [("anthropic/claude-opus-4-1-20250805",)]
+    alias_rows = await _rows(engine, "SELECT id, alias_of FROM models WHERE alias_of IS NOT NULL")
+    aliases = {str(alias): str(target) for alias, target in alias_rows}
+    assert aliases["anthropic/claude-sonnet-4-0"] == "anthropic/claude-sonnet-4-20250514"
+    assert aliases["deepseek/deepseek-chat"] == "deepseek/deepseek-v3.2"
+    method_rows = await _rows(engine, "SELECT match_method, count(*) FROM external_ids GROUP BY 1")
+    methods = {str(method): int(str(count)) for method, count in method_rows}
+    assert methods["minted"] > 1000 and methods["exact"] > 500  # new ids vs shared/lab ids
 
 
 async def test_older_then_newer_snapshots_give_the_right_events(
