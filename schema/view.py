@@ -39,6 +39,7 @@ from server import metrics
 from server.cache import ResponseCache, create_cache
 from server.catalog_version import CatalogVersion
 from server.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, ValidationError
+from server.etag import not_modified
 from server.keys import ENGINE, REDIS, SETTINGS
 from sync.interface import SYNC_SERVICE
 
@@ -237,7 +238,7 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
         version = await versions.get()
         cache_key = f"gql:{version}:{key}"
         etag = f'"{version}-{key[:32]}"'
-        if request.method == "GET" and request.headers.get("If-None-Match") == etag:
+        if request.method == "GET" and not_modified(request, etag):
             return _with_version(web.Response(status=304, headers={"ETag": etag}), version)
         body = await cache.get(cache_key)
         if body is not None:

@@ -22,6 +22,7 @@ from multidict import CIMultiDict, istr
 
 from server import metrics
 from server.cache import ResponseCache
+from server.etag import not_modified
 
 # Bodies below this are sent as they are: gzip would save little and cost CPU.
 GZIP_MIN_BYTES = 1024
@@ -219,23 +220,9 @@ def _zero(q: str) -> bool:
         return False
 
 
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    wanted = etag.strip('"')
-    for candidate in if_none_match.split(","):
-        tag = candidate.strip()
-        if tag == "*":
-            return True
-        if tag.startswith("W/"):
-            tag = tag[2:]
-        if tag.strip('"') == wanted:
-            return True
-    return False
-
-
 def respond(request: web.Request, entry: CachedBody) -> web.Response:
     headers = request.headers
-    if_none_match = headers.get(hdrs.IF_NONE_MATCH)
-    if if_none_match and etag_matches(if_none_match, entry.etag):
+    if not_modified(request, entry.etag):
         return web.Response(status=304, headers=entry.not_modified_headers)
     if entry.gzipped is not None:
         accept_encoding = headers.get(hdrs.ACCEPT_ENCODING)
