@@ -45,6 +45,7 @@ tools:
 lint: dev
 	$(BIN)/ruff check server schema sync migrations tests bench
 	$(BIN)/ruff format --check server schema sync migrations tests bench
+	$(BIN)/lint-imports
 
 typecheck: dev
 	$(BIN)/mypy

@@ -127,8 +127,9 @@ def serve_app(port: int) -> None:
     from aiohttp import web
     from strawberry.aiohttp.views import GraphQLView
 
-    from schema.compose import schema
+    from schema.compose import schema_for
     from schema.view import CatalogGraphQLView
+    from server.access_log import access_log_options
     from server.app import create_app
     from server.logs import configure_logging
     from server.settings import load_settings
@@ -136,10 +137,11 @@ def serve_app(port: int) -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
+    schema = schema_for(settings.graphql_fast_path)  # GRAPHQL_FAST_PATH, as /graphql uses
     uncached = CatalogGraphQLView(schema=schema, graphql_ide=None, response_cache=False)
     app.router.add_post(TARGETS["uncached"], uncached)
     app.router.add_post(TARGETS["plain"], GraphQLView(schema=strawberry.Schema(query=PlainQuery)))
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options())
 
 
 # ------------------------------------------------------------------ driving the load

@@ -59,6 +59,7 @@ def serve_app(port: int, body_file: str) -> None:
     behind the same edge, to tell the stack's cost from the REST handler's."""
     from aiohttp import web
 
+    from server.access_log import access_log_options
     from server.app import create_app
     from server.logs import configure_logging
     from server.settings import load_settings
@@ -74,7 +75,7 @@ def serve_app(port: int, body_file: str) -> None:
 
     app = create_app(settings)
     app.router.add_get("/bench/same-bytes", same_bytes)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options())
 
 
 # ------------------------------------------------------------------ catalog

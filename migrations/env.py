@@ -10,6 +10,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.database import translate_url
+from server.migrate import (
+    MigrationTimeouts,
+    migration_timeouts_named,
+    take_migration_lock,
+)
 from server.settings import load_settings
 from server.tables import metadata
 
@@ -38,6 +43,13 @@ def _include_object(
     )
 
 
+def _timeouts() -> MigrationTimeouts:
+    timeouts = config.attributes.get("migration_timeouts")
+    if isinstance(timeouts, MigrationTimeouts):
+        return timeouts
+    return MigrationTimeouts.from_settings(load_settings())  # the `alembic` command line
+
+
 def do_run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -45,8 +57,12 @@ def do_run_migrations(connection: Connection) -> None:
         include_object=_include_object,
         compare_server_default=False,
     )
+    timeouts = _timeouts()
+    # One transaction for all pending migrations (Alembic's default), the lock taken first.
     with context.begin_transaction():
-        context.run_migrations()
+        take_migration_lock(connection, timeouts)
+        with migration_timeouts_named(timeouts):
+            context.run_migrations()
 
 
 async def run_async_migrations() -> None:

@@ -16,32 +16,42 @@ from server.catalog.freshness import (
 )
 
 
-@strawberry.type
+@strawberry.type(description="How fresh one upstream source is.")
 class SourceStatus:
-    source: str
-    last_success_at: datetime | None
+    source: str = strawberry.field(description="Upstream catalog name.")
+    last_success_at: datetime | None = strawberry.field(
+        description="End of the last run in which this source succeeded (null: never)."
+    )
     record_count: int = strawberry.field(description="Raw records kept from this source.")
     model_count: int = strawberry.field(description="Visible models this source contributes to.")
-    stale_seconds: int | None
-    is_stale: bool
+    stale_seconds: int | None = strawberry.field(
+        description="Seconds since that success (null: never succeeded)."
+    )
+    is_stale: bool = strawberry.field(
+        description="True when the last success is older than staleAfterSeconds, or never was."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A credit a source's terms require.")
 class Attribution:
-    source: str
-    text: str
-    url: str
+    source: str = strawberry.field(description="The source whose terms require the credit.")
+    text: str = strawberry.field(description="The credit to show next to its data.")
+    url: str = strawberry.field(description="Where the credit links to.")
 
 
-@strawberry.type
+@strawberry.type(description="Catalog size and freshness.")
 class Catalog:
     version: int = strawberry.field(description="Bumped by every sync that changed something.")
-    model_count: int
-    offering_count: int
-    provider_count: int
-    stale_after_seconds: int
-    sources: list[SourceStatus]
-    attributions: list[Attribution]
+    model_count: int = strawberry.field(description="Visible models.")
+    offering_count: int = strawberry.field(description="Offerings of visible models.")
+    provider_count: int = strawberry.field(description="Providers.")
+    stale_after_seconds: int = strawberry.field(
+        description="A source is stale when its last success is older than this."
+    )
+    sources: list[SourceStatus] = strawberry.field(description="Freshness per upstream source.")
+    attributions: list[Attribution] = strawberry.field(
+        description="Credits the data's terms require (Artificial Analysis)."
+    )
 
 
 def _source(s: SourceFreshness) -> SourceStatus:

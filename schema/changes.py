@@ -32,17 +32,25 @@ class ChangeKind(Enum):
 
 @strawberry.type(description="One append-only change event recorded by a sync.")
 class Change:
-    id: strawberry.ID
-    at: datetime
-    sync_run_id: int | None
-    entity: str
-    entity_id: str
-    model_id: str | None
-    provider_id: str | None
-    kind: ChangeKind
-    field: str | None
-    old_value: JSON | None
-    new_value: JSON | None
+    id: strawberry.ID = strawberry.field(description="Event id (increasing).")
+    at: datetime = strawberry.field(description="When the sync recorded it (UTC).")
+    sync_run_id: int | None = strawberry.field(description="The run that recorded it.")
+    entity: str = strawberry.field(description="What changed: model, offering, provider or score.")
+    entity_id: str = strawberry.field(description="Id of that entity.")
+    model_id: str | None = strawberry.field(description="The model concerned, when there is one.")
+    provider_id: str | None = strawberry.field(
+        description="The provider concerned, when there is one."
+    )
+    kind: ChangeKind = strawberry.field(description="What happened.")
+    field: str | None = strawberry.field(
+        description="The field that changed (price and limit changes)."
+    )
+    old_value: JSON | None = strawberry.field(
+        description="Value before the change (null when added)."
+    )
+    new_value: JSON | None = strawberry.field(
+        description="Value after the change (null when removed)."
+    )
 
 
 def change_from_row(row: Row) -> Change:

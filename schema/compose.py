@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from functools import cache
 
 import strawberry
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
@@ -20,7 +21,6 @@ from schema.changes import ChangeQueries, ChangeSubscriptions
 from schema.context import Context
 from schema.document_cache import DocumentCache
 from schema.errors import apply_error_policy
-from schema.execution import LeafFastExecutor
 from schema.limits import LIMIT_RULES, MAX_TOKENS, FragmentExpansionRule
 from schema.models import ModelQueries
 from schema.providers import ProviderQueries
@@ -142,7 +142,22 @@ class CatalogSchema(strawberry.Schema):
         typed answers, and ErrorPolicy logs the unexpected ones with the request id."""
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(fast_path: bool = False) -> strawberry.Schema:
+    """The catalog schema: RequestPipeline (bounded document cache, limits, NUL check,
+    error policy) on graphql-core's own executor, or, with GRAPHQL_FAST_PATH, on
+    schema.execution.LeafFastExecutor. The fast executor is off by default: it reaches into
+    graphql-core's executor and Strawberry's execution context, and only this project's
+    tests check it, not Strawberry's own suite."""
+    if not fast_path:
+        return CatalogSchema(
+            query=Query,
+            mutation=Mutation,
+            subscription=Subscription,
+            config=StrawberryConfig(scalar_map=SCALAR_MAP),
+            extensions=[RequestPipeline],
+        )
+    from schema.execution import LeafFastExecutor  # only then: it uses library internals
+
     return CatalogSchema(
         query=Query,
         mutation=Mutation,
@@ -154,3 +169,9 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
+
+
+@cache
+def schema_for(fast_path: bool) -> strawberry.Schema:
+    """One schema per variant per process (building one takes ~0.2 s)."""
+    return build_schema(fast_path=True) if fast_path else schema

@@ -2,7 +2,10 @@
 
 Every GraphQL error carries `extensions.code`:
 - VALIDATION_ERROR, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, STALE_CURSOR… from
-  `server.errors.ApiError` (and VALIDATION_ERROR for a ValueError from the catalog layer);
+  `server.errors.ApiError`, the only errors a resolver may show a client (the catalog layer
+  raises `InvalidInput`, one of them); also VALIDATION_ERROR for a scalar that refused a
+  literal or a variable before execution (a ValueError from its parser: the client's
+  input, not our code);
 - SERVICE_UNAVAILABLE when PostgreSQL cannot be reached (retry shortly);
 - GRAPHQL_VALIDATION_FAILED for a document refused before execution (syntax, unknown
   field, depth/alias/token/cost limits), QUERY_TOO_COSTLY / QUERY_TOO_COMPLEX for the
@@ -23,8 +26,8 @@ from graphql import GraphQLError, VariableDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from server.database import UNAVAILABLE_MESSAGE, is_database_unreachable
 from server.errors import ApiError, ValidationError
-from server.middleware import UNAVAILABLE_MESSAGE, is_database_unreachable
 
 log = logging.getLogger("schema.errors")
 
@@ -66,8 +69,12 @@ def classify(error: GraphQLError) -> GraphQLError:
         if original.details is not None:
             ext["details"] = original.details
         return _with_code(error, original.message, ext)
-    if isinstance(original, ValueError) and not isinstance(original, UnicodeError):
-        return _with_code(error, str(original), {"code": "VALIDATION_ERROR"})
+    if error.path is None and isinstance(original, GraphQLError | ValueError):
+        # No path: a scalar refused the document's literal or a variable, before any
+        # resolver ran (Strawberry's scalars raise StrawberryInputCoercionError, a
+        # GraphQLError; ours a ValueError). During execution a ValueError is a bug.
+        message = str(original) if isinstance(original, ValueError) else error.message
+        return _with_code(error, message, {"code": "VALIDATION_ERROR"})
     if is_database_unreachable(original):
         log.warning("database unreachable during a GraphQL request: %s", original)
         return _with_code(error, UNAVAILABLE_MESSAGE, {"code": "SERVICE_UNAVAILABLE"})

@@ -58,73 +58,101 @@ MODEL_FIELDS = (
 
 @strawberry.type
 class Score:
-    metric: str
-    value: Decimal
-    unit: str | None
-    source: str
+    metric: str = strawberry.field(
+        description="What was measured (e.g. intelligence_index, output_tokens_per_second)."
+    )
+    value: Decimal = strawberry.field(description="The measured value.")
+    unit: str | None = strawberry.field(description="Unit of the value, when it has one.")
+    source: str = strawberry.field(description="Who reported it (e.g. artificialanalysis).")
     variant: str = strawberry.field(description='Effort variant, "" for the base model.')
-    self_reported: bool
-    independent: bool
-    measured_at: datetime | None
+    self_reported: bool = strawberry.field(description="True when the model's maker reported it.")
+    independent: bool = strawberry.field(description="True when a third party measured it.")
+    measured_at: datetime | None = strawberry.field(description="When it was measured, if known.")
 
 
 @strawberry.type
 class ExternalId:
-    source: str
-    id: str
+    source: str = strawberry.field(description="The upstream catalog.")
+    id: str = strawberry.field(description="The model's id in that catalog.")
     match_method: str = strawberry.field(
         description="How the record was linked: exact (a shared or the lab's own id), "
         "normalized, hf-id, name, override, or minted (it matched nothing and got an id "
         "of its own)."
     )
-    confidence: float
+    confidence: float = strawberry.field(description="How sure the link is, 0 to 1.")
 
 
 @strawberry.type
 class OfferingPriceHistory:
-    offering: Offering
-    points: list[PricePoint]
+    offering: Offering = strawberry.field(description="The offering.")
+    points: list[PricePoint] = strawberry.field(description="Its price changes, oldest first.")
 
 
 @strawberry.type(description="One canonical model, merged from every source.")
 class Model:
-    id: strawberry.ID
-    name: str
-    creator_id: str
-    family: str | None
-    description: str | None
-    release_date: date | None
-    last_updated: date | None
-    knowledge_cutoff: str | None
-    open_weights: bool | None
-    license: str | None
-    input_modalities: list[str]
-    output_modalities: list[str]
-    supports_tools: bool | None
-    supports_reasoning: bool | None
-    supports_structured_output: bool | None
-    supports_attachments: bool | None
-    supports_temperature: bool | None
-    context_window: int | None
-    max_output_tokens: int | None
-    huggingface_id: str | None
-    downloads: Long | None
-    likes: Long | None
-    trending_score: float | None
-    intelligence_index: Decimal | None
-    output_tokens_per_second: Decimal | None
+    id: strawberry.ID = strawberry.field(
+        description="Canonical id, `<creator>/<slug>` in lower case."
+    )
+    name: str = strawberry.field(description="Display name.")
+    creator_id: str = strawberry.field(description="The provider that made the model.")
+    family: str | None = strawberry.field(description="Model family, when a source names one.")
+    description: str | None = strawberry.field(description="Description from the sources.")
+    release_date: date | None = strawberry.field(description="Release date.")
+    last_updated: date | None = strawberry.field(
+        description="When the model was last updated upstream."
+    )
+    knowledge_cutoff: str | None = strawberry.field(
+        description="Training data cutoff, as the source gives it."
+    )
+    open_weights: bool | None = strawberry.field(description="True when the weights are published.")
+    license: str | None = strawberry.field(description="License of the weights, when known.")
+    input_modalities: list[str] = strawberry.field(
+        description="What it accepts: text, image, audio, video, file…"
+    )
+    output_modalities: list[str] = strawberry.field(description="What it produces.")
+    supports_tools: bool | None = strawberry.field(
+        description="Tool (function) calling; null when unknown."
+    )
+    supports_reasoning: bool | None = strawberry.field(
+        description="Reasoning (thinking) mode; null when unknown."
+    )
+    supports_structured_output: bool | None = strawberry.field(
+        description="Structured (JSON schema) output; null when unknown."
+    )
+    supports_attachments: bool | None = strawberry.field(
+        description="File attachments; null when unknown."
+    )
+    supports_temperature: bool | None = strawberry.field(
+        description="Accepts a temperature setting; null when unknown."
+    )
+    context_window: int | None = strawberry.field(description="Context window in tokens.")
+    max_output_tokens: int | None = strawberry.field(description="Maximum output tokens.")
+    huggingface_id: str | None = strawberry.field(
+        description="Hugging Face repository id, for open-weight models."
+    )
+    downloads: Long | None = strawberry.field(description="Hugging Face downloads.")
+    likes: Long | None = strawberry.field(description="Hugging Face likes.")
+    trending_score: float | None = strawberry.field(description="Hugging Face trending score.")
+    intelligence_index: Decimal | None = strawberry.field(
+        description="Artificial Analysis intelligence index (base variant)."
+    )
+    output_tokens_per_second: Decimal | None = strawberry.field(
+        description="Artificial Analysis median output speed, tokens per second."
+    )
     cheapest_input_price: Decimal | None = strawberry.field(
         description="Input price of cheapestOffering (paid offerings only), USD per 1M."
     )
     cheapest_output_price: Decimal | None = strawberry.field(
         description="Output price of that same offering, USD per 1M."
     )
-    sources: list[str]
-    status: str
-    first_seen_at: datetime
-    last_seen_at: datetime
-    updated_at: datetime
-    removed_at: datetime | None
+    sources: list[str] = strawberry.field(description="Upstream catalogs that list the model.")
+    status: str = strawberry.field(description="active, deprecated or removed.")
+    first_seen_at: datetime = strawberry.field(description="When a sync first saw it (UTC).")
+    last_seen_at: datetime = strawberry.field(description="When a sync last saw it (UTC).")
+    updated_at: datetime = strawberry.field(description="When its row last changed (UTC).")
+    removed_at: datetime | None = strawberry.field(
+        description="When it was marked removed (UTC); null while listed."
+    )
     alias_of: str | None = strawberry.field(
         description="For a moving alias (`gpt-5-chat-latest`, DeepSeek's `deepseek-chat`): "
         "the id of the model it points at now, null when unknown; null for every other model."
@@ -139,7 +167,9 @@ class Model:
         row = await info.context.loaders.provider_by_id.load(self.creator_id)
         return provider_from_row(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Every offering of this model by a provider, with its price card."
+    )
     async def offerings(
         self,
         info: Info,
@@ -162,7 +192,9 @@ class Model:
         best = cheapest(rows, include_free)
         return offering_from_row(best) if best else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Benchmark and performance scores, per source and effort variant."
+    )
     async def scores(self, info: Info) -> list[Score]:
         rows = await info.context.loaders.scores_by_model_id.load(str(self.id))
         return [
@@ -174,7 +206,9 @@ class Model:
             for r in rows
         ]  # fmt: skip
 
-    @strawberry.field
+    @strawberry.field(
+        description="The id of this model in each upstream catalog, and how it was linked."
+    )
     async def external_ids(self, info: Info) -> list[ExternalId]:
         rows = await info.context.loaders.external_ids_by_model_id.load(str(self.id))
         return [
@@ -249,22 +283,34 @@ strawberry.enum(SortField, name="ModelSortField")  # registers the same class, i
 @strawberry.input
 class ModelFilterInput:
     search: str | None = strawberry.field(default=None, description="Ranked match on id and name.")
-    creator: str | None = None
+    creator: str | None = strawberry.field(default=None, description="Made by this provider id.")
     provider: str | None = strawberry.field(
         default=None, description="Has an active offering from this provider."
     )
     capabilities: list[Capability] | None = strawberry.field(
         default=None, description="All of these."
     )
-    input_modalities: list[str] | None = None
-    output_modalities: list[str] | None = None
-    open_weights: bool | None = None
-    min_context_window: int | None = None
-    min_max_output_tokens: int | None = None
+    input_modalities: list[str] | None = strawberry.field(
+        default=None, description="Accepts all of these input modalities."
+    )
+    output_modalities: list[str] | None = strawberry.field(
+        default=None, description="Produces all of these output modalities."
+    )
+    open_weights: bool | None = strawberry.field(
+        default=None, description="Open weights (true) or not (false)."
+    )
+    min_context_window: int | None = strawberry.field(
+        default=None, description="Context window of at least this many tokens."
+    )
+    min_max_output_tokens: int | None = strawberry.field(
+        default=None, description="Maximum output of at least this many tokens."
+    )
     max_input_price: Decimal | None = strawberry.field(
         default=None, description="On the cheapest offering (see includeFree), USD per 1M."
     )
-    max_output_price: Decimal | None = None
+    max_output_price: Decimal | None = strawberry.field(
+        default=None, description="On the cheapest offering (see includeFree), USD per 1M."
+    )
     listing_kinds: list[ListingKind] | None = strawberry.field(
         default=None, description="Has an active offering of one of these listing kinds."
     )
@@ -274,18 +320,24 @@ class ModelFilterInput:
         "free tiers and playgrounds; default: the cheapest PAID offering "
         "(= cheapestOffering / cheapestInputPrice).",
     )
-    released_after: date | None = None
-    released_before: date | None = None
+    released_after: date | None = strawberry.field(
+        default=None, description="Released on or after this date."
+    )
+    released_before: date | None = strawberry.field(
+        default=None, description="Released on or before this date."
+    )
     statuses: list[ModelStatus] | None = strawberry.field(
         default=None, description="Default: ACTIVE, DEPRECATED."
     )
-    source: Source | None = None
+    source: Source | None = strawberry.field(
+        default=None, description="Listed by this upstream catalog."
+    )
 
 
 @strawberry.input
 class ModelSortInput:
-    field: SortField = SortField.NAME
-    descending: bool = False
+    field: SortField = strawberry.field(default=SortField.NAME, description="What to sort by.")
+    descending: bool = strawberry.field(default=False, description="Largest first.")
 
 
 def to_model_filter(flt: ModelFilterInput | None, provider: str | None = None) -> ModelFilter:
@@ -363,18 +415,18 @@ async def _page_and_version(
 
 @strawberry.type(description="resolveModel found the model.")
 class ResolvedModel:
-    model: Model
+    model: Model = strawberry.field(description="The model found.")
     rule: str = strawberry.field(
         description="id | external_id | huggingface_id | normalized | reordered"
     )
-    matched: str
+    matched: str = strawberry.field(description="The spelling that matched.")
 
 
 @strawberry.type(description="resolveModel found nothing; the closest names are suggested.")
 class ModelNotFound:
-    query: str
-    message: str
-    suggestions: list[Model]
+    query: str = strawberry.field(description="The name asked for.")
+    message: str = strawberry.field(description="Why nothing matched.")
+    suggestions: list[Model] = strawberry.field(description="The closest models by name.")
 
 
 ResolveModelResult = Annotated[
@@ -384,11 +436,17 @@ ResolveModelResult = Annotated[
 
 @strawberry.type(description="Models side by side, in the order asked; missing ids listed.")
 class Comparison:
-    models: list[Model]
-    missing_ids: list[str]
-    cheapest_input_model_id: str | None
-    largest_context_model_id: str | None
-    highest_intelligence_model_id: str | None
+    models: list[Model] = strawberry.field(description="The models found, in the order asked.")
+    missing_ids: list[str] = strawberry.field(description="Ids asked for that do not exist.")
+    cheapest_input_model_id: str | None = strawberry.field(
+        description="The model with the lowest cheapestInputPrice."
+    )
+    largest_context_model_id: str | None = strawberry.field(
+        description="The model with the largest context window."
+    )
+    highest_intelligence_model_id: str | None = strawberry.field(
+        description="The model with the highest intelligence index."
+    )
 
 
 def _cheapest_input(models_: list[Model]) -> str | None:
@@ -416,7 +474,9 @@ class ModelQueries:
     ) -> Connection[Model]:
         return await list_model_connection(info, filter, sort, first, after)
 
-    @strawberry.field
+    @strawberry.field(
+        description="One model by canonical id (case-insensitive); null when unknown."
+    )
     async def model(self, info: Info, id: strawberry.ID) -> Model | None:
         row = await info.context.loaders.model_by_id.load(str(id).strip().lower())
         return model_from_row(row) if row else None
@@ -435,7 +495,9 @@ class ModelQueries:
             )
         return ResolvedModel(model=model_from_row(got.model), rule=got.rule, matched=got.matched)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The model an upstream catalog lists under this id; null when unknown."
+    )
     async def model_by_external_id(self, info: Info, source: Source, id: str) -> Model | None:
         check_length("id", id)
         query = (

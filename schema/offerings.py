@@ -21,17 +21,29 @@ from server.catalog.rows import Row
     description="A long-context price tier: applies when the prompt exceeds aboveTokens."
 )
 class PriceTier:
-    above_tokens: int
-    input_price: Decimal | None
-    output_price: Decimal | None
-    cache_read_price: Decimal | None
-    cache_write_price: Decimal | None
+    above_tokens: int = strawberry.field(
+        description="The tier applies when the prompt exceeds this many tokens."
+    )
+    input_price: Decimal | None = strawberry.field(
+        description="Input price in this tier, USD per 1M tokens."
+    )
+    output_price: Decimal | None = strawberry.field(
+        description="Output price in this tier, USD per 1M tokens."
+    )
+    cache_read_price: Decimal | None = strawberry.field(
+        description="Cache read price in this tier, USD per 1M tokens."
+    )
+    cache_write_price: Decimal | None = strawberry.field(
+        description="Cache write price in this tier, USD per 1M tokens."
+    )
 
 
 @strawberry.type(description="One line of a cost estimate.")
 class CostLine:
-    item: str
-    tokens: int
+    item: str = strawberry.field(
+        description="What is priced: input, output, cached input, cache write, reasoning, request."
+    )
+    tokens: int = strawberry.field(description="Tokens (or requests) counted.")
     unit_price: Decimal | None = strawberry.field(
         description="USD per 1M tokens (per request for 'request')."
     )
@@ -41,33 +53,53 @@ class CostLine:
 @strawberry.type
 class CostEstimate:
     total: Decimal | None = strawberry.field(description="USD; null if any used price is unknown.")
-    currency: str
-    lines: list[CostLine]
-    tier_applied_above_tokens: int | None
-    complete: bool
-    note: str | None
+    currency: str = strawberry.field(description="Always USD.")
+    lines: list[CostLine] = strawberry.field(description="The cost line by line.")
+    tier_applied_above_tokens: int | None = strawberry.field(
+        description="The long-context tier used, if any."
+    )
+    complete: bool = strawberry.field(description="False when a price needed was unknown.")
+    note: str | None = strawberry.field(description="What to know about this estimate.")
 
 
 @strawberry.type(description="Prices in USD per 1M tokens at a point in time.")
 class PriceSnapshot:
-    at: datetime
-    input_price: Decimal | None
-    output_price: Decimal | None
-    cache_read_price: Decimal | None
-    cache_write_price: Decimal | None
-    reasoning_price: Decimal | None
-    input_audio_price: Decimal | None
-    output_audio_price: Decimal | None
-    request_price: Decimal | None
-    image_price: Decimal | None
+    at: datetime = strawberry.field(description="The moment these prices held.")
+    input_price: Decimal | None = strawberry.field(
+        description="Input (prompt) price, USD per 1M tokens; null when unknown."
+    )
+    output_price: Decimal | None = strawberry.field(
+        description="Output (completion) price, USD per 1M tokens; null when unknown."
+    )
+    cache_read_price: Decimal | None = strawberry.field(
+        description="Price of cached input read, USD per 1M tokens."
+    )
+    cache_write_price: Decimal | None = strawberry.field(
+        description="Price of writing input to the cache, USD per 1M tokens."
+    )
+    reasoning_price: Decimal | None = strawberry.field(
+        description="Price of reasoning tokens when billed apart, USD per 1M tokens."
+    )
+    input_audio_price: Decimal | None = strawberry.field(
+        description="Audio input price, USD per 1M tokens."
+    )
+    output_audio_price: Decimal | None = strawberry.field(
+        description="Audio output price, USD per 1M tokens."
+    )
+    request_price: Decimal | None = strawberry.field(description="Price per request, USD.")
+    image_price: Decimal | None = strawberry.field(description="Price per image, USD.")
 
 
 @strawberry.type
 class PricePoint:
-    at: datetime
-    field: str
-    old_value: Decimal | None
-    new_value: Decimal | None
+    at: datetime = strawberry.field(description="When the price changed.")
+    field: str = strawberry.field(description="Which price changed.")
+    old_value: Decimal | None = strawberry.field(
+        description="Before, USD per 1M (null: was unknown)."
+    )
+    new_value: Decimal | None = strawberry.field(
+        description="After, USD per 1M (null: now unknown)."
+    )
 
 
 def _tier(raw: Any) -> PriceTier:
@@ -100,37 +132,61 @@ class ListingKind(Enum):
 @strawberry.type(description="One provider's offering of a model, with its price card.")
 class Offering:
     id: strawberry.ID = strawberry.field(description='"<providerId>:<providerModelId>"')
-    provider_id: str
-    provider_model_id: str
-    model_id: str
-    name: str | None
-    input_price: Decimal | None
-    output_price: Decimal | None
-    cache_read_price: Decimal | None
-    cache_write_price: Decimal | None
-    reasoning_price: Decimal | None
-    input_audio_price: Decimal | None
-    output_audio_price: Decimal | None
-    request_price: Decimal | None
-    image_price: Decimal | None
-    price_tiers: list[PriceTier]
-    is_free: bool
+    provider_id: str = strawberry.field(description="The provider serving it.")
+    provider_model_id: str = strawberry.field(description="The provider's own id for the model.")
+    model_id: str = strawberry.field(description="The canonical model.")
+    name: str | None = strawberry.field(description="The provider's name for it.")
+    input_price: Decimal | None = strawberry.field(
+        description="Input (prompt) price, USD per 1M tokens; null when unknown."
+    )
+    output_price: Decimal | None = strawberry.field(
+        description="Output (completion) price, USD per 1M tokens; null when unknown."
+    )
+    cache_read_price: Decimal | None = strawberry.field(
+        description="Price of cached input read, USD per 1M tokens."
+    )
+    cache_write_price: Decimal | None = strawberry.field(
+        description="Price of writing input to the cache, USD per 1M tokens."
+    )
+    reasoning_price: Decimal | None = strawberry.field(
+        description="Price of reasoning tokens when billed apart, USD per 1M tokens."
+    )
+    input_audio_price: Decimal | None = strawberry.field(
+        description="Audio input price, USD per 1M tokens."
+    )
+    output_audio_price: Decimal | None = strawberry.field(
+        description="Audio output price, USD per 1M tokens."
+    )
+    request_price: Decimal | None = strawberry.field(description="Price per request, USD.")
+    image_price: Decimal | None = strawberry.field(description="Price per image, USD.")
+    price_tiers: list[PriceTier] = strawberry.field(description="Long-context price tiers.")
+    is_free: bool = strawberry.field(description="Free to use (all prices 0).")
     price_variable: bool = strawberry.field(
         description="True when the price depends on the routed model (OpenRouter '-1')."
     )
-    listing_kind: ListingKind
-    context_window: int | None
-    max_input_tokens: int | None
-    max_output_tokens: int | None
-    expires_on: date | None
-    status: str
-    source: str
-    first_seen_at: datetime
-    last_seen_at: datetime
-    removed_at: datetime | None
+    listing_kind: ListingKind = strawberry.field(
+        description="How the provider lists it (its own API, a free tier, a playground…)."
+    )
+    context_window: int | None = strawberry.field(
+        description="Context window in tokens at this provider."
+    )
+    max_input_tokens: int | None = strawberry.field(
+        description="Maximum input tokens at this provider."
+    )
+    max_output_tokens: int | None = strawberry.field(
+        description="Maximum output tokens at this provider."
+    )
+    expires_on: date | None = strawberry.field(
+        description="When the provider retires it, if announced."
+    )
+    status: str = strawberry.field(description="active, deprecated or removed.")
+    source: str = strawberry.field(description="The upstream catalog this offering comes from.")
+    first_seen_at: datetime = strawberry.field(description="When a sync first saw it (UTC).")
+    last_seen_at: datetime = strawberry.field(description="When a sync last saw it (UTC).")
+    removed_at: datetime | None = strawberry.field(description="When it was marked removed (UTC).")
     row: strawberry.Private[Row]
 
-    @strawberry.field
+    @strawberry.field(description="The provider serving this offering.")
     async def provider(self, info: Info) -> Provider | None:
         row = await info.context.loaders.provider_by_id.load(self.provider_id)
         return provider_from_row(row) if row else None
@@ -212,10 +268,14 @@ def offering_from_row(row: Row) -> Offering:
 
 @strawberry.input
 class OfferingFilterInput:
-    provider: str | None = None
-    statuses: list[str] | None = None
-    free_only: bool = False
-    max_input_price: Decimal | None = None
+    provider: str | None = strawberry.field(default=None, description="Only this provider.")
+    statuses: list[str] | None = strawberry.field(
+        default=None, description="Only these statuses (default: active, deprecated)."
+    )
+    free_only: bool = strawberry.field(default=False, description="Only free offerings.")
+    max_input_price: Decimal | None = strawberry.field(
+        default=None, description="Input price at most this, USD per 1M."
+    )
     listing_kinds: list[ListingKind] | None = strawberry.field(
         default=None, description="Only these listing kinds (default: every kind)."
     )
@@ -236,8 +296,10 @@ class OfferingSortFieldEnum(Enum):
 
 @strawberry.input
 class OfferingSortInput:
-    field: OfferingSortFieldEnum = OfferingSortFieldEnum.INPUT_PRICE
-    descending: bool = False
+    field: OfferingSortFieldEnum = strawberry.field(
+        default=OfferingSortFieldEnum.INPUT_PRICE, description="What to sort by."
+    )
+    descending: bool = strawberry.field(default=False, description="Largest first.")
 
     def to_sort(self) -> tuple[OfferingSortField, bool]:
         return OfferingSortField(self.field.value), self.descending

@@ -28,25 +28,33 @@ N = TypeVar("N")
 R = TypeVar("R")
 
 
-@strawberry.type
+@strawberry.type(description="Relay page information.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="True when more items follow this page.")
+    has_previous_page: bool = strawberry.field(description="True when items precede this page.")
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first item of this page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item: pass it as `after` for the next page."
+    )
 
 
 @strawberry.type
 class Edge(Generic[N]):
-    cursor: str
-    node: N
+    cursor: str = strawberry.field(
+        description="Opaque position of this item, tied to the query and the catalog version."
+    )
+    node: N = strawberry.field(description="The item.")
 
 
 @strawberry.type
 class Connection(Generic[N]):
-    edges: list[Edge[N]]
-    page_info: PageInfo
-    total_count: int
+    edges: list[Edge[N]] = strawberry.field(
+        description="The items of this page, with their cursors."
+    )
+    page_info: PageInfo = strawberry.field(description="Where this page sits in the whole list.")
+    total_count: int = strawberry.field(description="Items matching the query, over all pages.")
 
 
 def fingerprint(*parts: object) -> str:

@@ -37,16 +37,24 @@ class ProviderSort(Enum):
 
 @strawberry.type(description="Who makes or serves models: a lab, a host or a router.")
 class Provider:
-    id: strawberry.ID
-    name: str
-    kind: ProviderKind | None
-    api_url: str | None
-    doc_url: str | None
-    env_vars: list[str]
-    npm_package: str | None
-    status: str
-    first_seen_at: datetime
-    last_seen_at: datetime
+    id: strawberry.ID = strawberry.field(
+        description="Provider id, lower case (openai, openrouter, deepinfra…)."
+    )
+    name: str = strawberry.field(description="Display name.")
+    kind: ProviderKind | None = strawberry.field(
+        description="lab (makes models), host (serves them) or router (resells other hosts)."
+    )
+    api_url: str | None = strawberry.field(description="Base URL of its API.")
+    doc_url: str | None = strawberry.field(description="Its documentation.")
+    env_vars: list[str] = strawberry.field(
+        description="Environment variables its SDKs read for the API key."
+    )
+    npm_package: str | None = strawberry.field(
+        description="Its AI SDK npm package, when models.dev names one."
+    )
+    status: str = strawberry.field(description="active or removed.")
+    first_seen_at: datetime = strawberry.field(description="When a sync first saw it (UTC).")
+    last_seen_at: datetime = strawberry.field(description="When a sync last saw it (UTC).")
     model_count: int = strawberry.field(description="Visible models with an active offering here.")
     offering_count: int = strawberry.field(description="Active offerings.")
 
@@ -84,8 +92,10 @@ def provider_from_row(row: Row) -> Provider:
 
 @strawberry.input
 class ProviderFilterInput:
-    kind: ProviderKind | None = None
-    search: str | None = None
+    kind: ProviderKind | None = strawberry.field(
+        default=None, description="Only providers of this kind."
+    )
+    search: str | None = strawberry.field(default=None, description="Text in the id or name.")
 
 
 @strawberry.type
@@ -113,7 +123,7 @@ class ProviderQueries:
         )
         return build_connection(page.rows, page.total, window, provider_from_row)
 
-    @strawberry.field
+    @strawberry.field(description="One provider by id (case-insensitive); null when unknown.")
     async def provider(self, info: Info, id: strawberry.ID) -> Provider | None:
         row = await info.context.loaders.provider_by_id.load(str(id).lower())
         return provider_from_row(row) if row else None

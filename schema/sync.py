@@ -20,24 +20,38 @@ from schema.pagination import Connection, build_connection, fingerprint, page_wi
 from server.catalog.rows import Row
 from server.catalog.sync_runs import list_sync_runs, sync_run_by_id
 from server.errors import NotFound, ServiceUnavailable
-from sync.service import SYNC_SERVICE, SyncAlreadyRunning
+from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
 
 PROGRESS_POLL_S = 0.25
 
 
-@strawberry.type
+@strawberry.type(description="What one sync run did with one upstream source.")
 class SourceRunStats:
-    source: str
-    status: str | None
-    fetched: int | None
-    valid: int | None
-    invalid: int | None
-    upserted: int | None
-    unchanged: int | None
-    removed: int | None
-    duration_ms: int | None
-    error: str | None
-    raw: JSON
+    source: str = strawberry.field(
+        description="Upstream catalog: models.dev, openrouter, huggingface or artificialanalysis."
+    )
+    status: str | None = strawberry.field(
+        description="How the source ended: succeeded, failed or skipped (null while running)."
+    )
+    fetched: int | None = strawberry.field(description="Records fetched from the upstream.")
+    valid: int | None = strawberry.field(description="Fetched records that passed validation.")
+    invalid: int | None = strawberry.field(
+        description="Fetched records skipped as invalid (examples of reasons in `raw`)."
+    )
+    upserted: int | None = strawberry.field(description="Rows written (new or changed).")
+    unchanged: int | None = strawberry.field(
+        description="Records identical to what was stored, so not written."
+    )
+    removed: int | None = strawberry.field(
+        description="Models or offerings marked removed after missing from consecutive syncs."
+    )
+    duration_ms: int | None = strawberry.field(
+        description="Time spent on this source, in milliseconds."
+    )
+    error: str | None = strawberry.field(description="Why the source failed, when it did.")
+    raw: JSON = strawberry.field(
+        description="Every per-source statistic as recorded, including fields not listed above."
+    )
 
 
 def _int(stats: dict[str, object], key: str) -> int | None:
@@ -63,20 +77,28 @@ def source_stats(source: str, stats: dict[str, object]) -> SourceRunStats:
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="One sync run: who started it, how it ended, what it fetched and stored."
+)
 class SyncRun:
-    id: int
-    trigger: str
-    status: str
-    sources: list[str]
-    started_at: datetime
-    finished_at: datetime | None
-    total_fetched: int
-    total_stored: int
-    total_changed: int
-    message: str | None
-    replica_id: str | None
-    source_stats: list[SourceRunStats]
+    id: int = strawberry.field(description="Run id.")
+    trigger: str = strawberry.field(description="Who started it: schedule, admin, cli or startup.")
+    status: str = strawberry.field(
+        description="running, succeeded, partial (some sources failed), failed or abandoned."
+    )
+    sources: list[str] = strawberry.field(description="The sources this run was asked to sync.")
+    started_at: datetime = strawberry.field(description="When the run started (UTC).")
+    finished_at: datetime | None = strawberry.field(
+        description="When the run ended (UTC); null while running."
+    )
+    total_fetched: int = strawberry.field(description="Records fetched from all sources.")
+    total_stored: int = strawberry.field(description="Rows written across all sources.")
+    total_changed: int = strawberry.field(description="Change events recorded by this run.")
+    message: str | None = strawberry.field(description="A summary, or why the run failed.")
+    replica_id: str | None = strawberry.field(description="The replica (host:pid) that ran it.")
+    source_stats: list[SourceRunStats] = strawberry.field(
+        description="Per-source statistics, by source name."
+    )
 
 
 def run_from_row(row: Row) -> SyncRun:
@@ -99,14 +121,16 @@ def run_from_row(row: Row) -> SyncRun:
 
 @strawberry.type(description="triggerSync started a run.")
 class SyncStartedResult:
-    run_id: int
-    run: SyncRun | None
+    run_id: int = strawberry.field(description="Id of the run just started.")
+    run: SyncRun | None = strawberry.field(description="The run as recorded when it started.")
 
 
 @strawberry.type(description="triggerSync refused: a sync already holds the lock.")
 class SyncAlreadyRunningResult:
-    running_run_id: int | None
-    message: str
+    running_run_id: int | None = strawberry.field(
+        description="Id of the run holding the sync lock (null if its row is not visible yet)."
+    )
+    message: str = strawberry.field(description="What to do: wait for the running sync to finish.")
 
 
 TriggerSyncResult = Annotated[
@@ -114,13 +138,17 @@ TriggerSyncResult = Annotated[
 ]
 
 
-@strawberry.type
+@strawberry.type(description="Progress of a sync run (syncProgress subscription).")
 class SyncProgressEvent:
-    run_id: int
+    run_id: int = strawberry.field(description="The run this event belongs to.")
     kind: str = strawberry.field(description="source_finished | run_finished")
-    source: str | None
-    stats: SourceRunStats | None
-    run_status: str
+    source: str | None = strawberry.field(
+        description="The source that finished (source_finished events)."
+    )
+    stats: SourceRunStats | None = strawberry.field(
+        description="That source's statistics (source_finished events)."
+    )
+    run_status: str = strawberry.field(description="The run's status when the event was sent.")
 
 
 @strawberry.type

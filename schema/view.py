@@ -39,8 +39,9 @@ from server import metrics
 from server.cache import ResponseCache, create_cache
 from server.catalog_version import CatalogVersion
 from server.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, ValidationError
+from server.etag import not_modified
 from server.keys import ENGINE, REDIS, SETTINGS
-from sync.service import SYNC_SERVICE
+from sync.interface import SYNC_SERVICE
 
 log = logging.getLogger(__name__)
 
@@ -237,14 +238,14 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
         version = await versions.get()
         cache_key = f"gql:{version}:{key}"
         etag = f'"{version}-{key[:32]}"'
-        if request.method == "GET" and request.headers.get("If-None-Match") == etag:
+        if request.method == "GET" and not_modified(request, etag):
             return _with_version(web.Response(status=304, headers={"ETag": etag}), version)
         body = await cache.get(cache_key)
         if body is not None:
-            _HITS.value += 1
+            _HITS.inc()
             response = web.Response(body=body, content_type="application/json")
             return _tagged(request, response, version, etag, "hit")
-        _MISSES.value += 1
+        _MISSES.inc()
         return await self._execute(request, key)
 
     async def _request_key(self, request: web.Request) -> str | None:
@@ -317,13 +318,13 @@ def setup_graphql(app: web.Application) -> None:
 
     Two routes, one per method, instead of `*`: aiohttp-cors refuses `*` routes.
     """
-    from schema.compose import schema
+    from schema.compose import schema_for
 
     settings = app[SETTINGS]
     bounds = settings.bounds
     configure_documents(bounds)
     view = CatalogGraphQLView(
-        schema=schema,
+        schema=schema_for(settings.graphql_fast_path),
         graphql_ide="graphiql",
         # Not the legacy graphql-ws: it has no time limit for connection_init.
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),

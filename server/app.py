@@ -14,13 +14,14 @@ from server.cors import setup_cors
 from server.database import create_engine, wait_for_database
 from server.health import setup_health_routes
 from server.keys import ENGINE, READ_ENGINE, REDIS, SCHEDULER, SETTINGS
-from server.metrics import observe_sync, setup_metrics_route
+from server.metrics import REDIS_CIRCUIT_OPEN, observe_sync, setup_metrics_route
 from server.middleware import Edge
-from server.redis_client import create_redis
+from server.redis_client import CircuitBreaker, connect_redis
 from server.rest import setup_rest
 from server.settings import Settings
+from sync.app import setup_sync
+from sync.interface import SYNC_SERVICE
 from sync.pipeline import RunResult
-from sync.service import SYNC_SERVICE, setup_sync
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,10 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    client = create_redis(settings.redis_url) if settings.redis_url else None
-    if client is not None:
-        try:
-            await client.ping()
-        except Exception as exc:
-            log.warning("Redis not reachable at start-up (%s); continuing without it", exc)
+    client = None
+    if settings.redis_url:
+        breaker = CircuitBreaker(on_state=lambda is_open: REDIS_CIRCUIT_OPEN.set(int(is_open)))
+        client = await connect_redis(settings.redis_url, breaker)
     app[REDIS] = client
     yield
     if client is not None:
@@ -92,10 +91,10 @@ async def sync_metrics_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    # ONE edge around every route: request id + log + metrics + rate limit + the error
-    # envelope (server.middleware). Not an aiohttp middleware: it wraps each route's handler.
+    # ONE middleware for every request: request id + metrics + rate limit + the error
+    # envelope (server.middleware). The log line is aiohttp's access log (server.access_log).
     edge = Edge()
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[edge])
     app[SETTINGS] = settings
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_ctx)

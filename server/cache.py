@@ -19,10 +19,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from server.bounds import Bounds
+from server.redis_client import RedisClient
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class MemoryCache:
 class RedisCache:
     def __init__(
         self,
-        redis: Redis,
+        redis: RedisClient,
         on_error: Callable[[str], None] | None = None,
         bounds: Bounds | None = None,
     ) -> None:
@@ -137,7 +137,7 @@ class RedisCache:
 
 
 def create_cache(
-    redis: Redis | None,
+    redis: RedisClient | None,
     on_error: Callable[[str], None] | None = None,
     bounds: Bounds | None = None,
 ) -> ResponseCache:

@@ -99,7 +99,7 @@ def database(settings: Settings) -> Iterator[Settings]:
 
 def _wait_and_migrate(settings: Settings) -> None:
     from server.database import create_engine, wait_for_database
-    from server.migrate import upgrade_to_head
+    from server.migrate import MigrationTimeouts, upgrade_to_head
 
     assert settings.database_url is not None
 
@@ -112,12 +112,13 @@ def _wait_and_migrate(settings: Settings) -> None:
 
     asyncio.run(wait())
     log.info("migrating database to head")
-    upgrade_to_head(settings.database_url)
+    upgrade_to_head(settings.database_url, MigrationTimeouts.from_settings(settings))
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from server.access_log import access_log_options
     from server.app import create_app
 
     with database(settings) as ready_settings:
@@ -127,8 +128,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             host=ready_settings.host,
             port=ready_settings.port,
             shutdown_timeout=SHUTDOWN_TIMEOUT_S,
-            access_log=None,
             print=None,
+            **access_log_options(),
         )
     return EXIT_OK
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+import sqlalchemy.exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -185,3 +187,37 @@ async def wait_for_database(engine: AsyncEngine, settings: Settings) -> None:
             if attempt > 1:
                 log.info("database ready after %d attempts", attempt)
             return
+
+
+# ------------------------------------------------------------------ unreachable database
+
+# What both APIs tell a client when PostgreSQL cannot be reached (503 / SERVICE_UNAVAILABLE).
+UNAVAILABLE_MESSAGE = "the database is unavailable; retry shortly"
+_DB_UNREACHABLE: tuple[type[BaseException], ...] = (
+    DatabaseUnavailable,
+    OSError,
+    TimeoutError,  # pool checkout timeout and asyncio.TimeoutError (same class on 3.11)
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.TimeoutError,
+    sqlalchemy.exc.DisconnectionError,
+)
+
+
+def is_database_unreachable(exc: BaseException) -> bool:
+    """True when exc (or what caused it) says PostgreSQL cannot be reached right now."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(seen) < 10:
+        seen.add(id(current))
+        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, _DB_UNREACHABLE):
+            return True
+        orig = getattr(current, "orig", None)
+        current = current.__cause__ or current.__context__ or orig
+    return False

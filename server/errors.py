@@ -28,6 +28,11 @@ class ValidationError(ApiError):
     code, status = "VALIDATION_ERROR", 400
 
 
+class InvalidInput(ValidationError, ValueError):
+    """Bad input found below the API layers (catalog queries, sync options): a declared
+    VALIDATION_ERROR for the APIs, and still a ValueError for callers that catch one."""
+
+
 class Unauthorized(ApiError):
     code, status = "UNAUTHORIZED", 401
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.redis_client import RedisClient
 from server.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -14,5 +14,5 @@ ENGINE = web.AppKey("engine", AsyncEngine)
 # The engine for reads: DATABASE_READ_URL when set, else the same object as ENGINE.
 READ_ENGINE = web.AppKey("read_engine", AsyncEngine)
 # None when REDIS_URL is unset: every Redis user has an in-process fallback.
-REDIS: web.AppKey[Redis | None] = web.AppKey("redis")
+REDIS: web.AppKey[RedisClient | None] = web.AppKey("redis")
 SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)

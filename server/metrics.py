@@ -30,7 +30,6 @@ from sqlalchemy.pool import QueuePool
 
 from server.catalog.freshness import SUCCESS_STATUSES
 from server.keys import ENGINE, READ_ENGINE, SETTINGS
-from server.request_stats import HotCounter, RequestStats
 from server.tables import SOURCES, models, offerings
 
 log = logging.getLogger(__name__)
@@ -39,16 +38,27 @@ log = logging.getLogger(__name__)
 REGISTRY = CollectorRegistry(auto_describe=True)
 _NS = "effect_models"
 
-# Request count and latency: plain-dict counters read at scrape time (server.request_stats).
-HTTP_REQUESTS = RequestStats(
-    _NS, buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+HTTP_REQUESTS = Counter(
+    "http_requests",
+    "HTTP requests by method, route template and status",
+    ["method", "route", "status"],
+    namespace=_NS,
+    registry=REGISTRY,
 )
-REGISTRY.register(HTTP_REQUESTS)
-# Bumped on every cached answer: plain tallies too (server.request_stats.HotCounter).
-CACHE_HITS = HotCounter(_NS, "cache_hits", "Response cache hits by layer", "layer")
-REGISTRY.register(CACHE_HITS)
-CACHE_MISSES = HotCounter(_NS, "cache_misses", "Response cache misses by layer", "layer")
-REGISTRY.register(CACHE_MISSES)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "Time from request to response, by route template and status",
+    ["route", "status"],
+    namespace=_NS,
+    registry=REGISTRY,
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+CACHE_HITS = Counter(
+    "cache_hits", "Response cache hits by layer", ["layer"], namespace=_NS, registry=REGISTRY
+)
+CACHE_MISSES = Counter(
+    "cache_misses", "Response cache misses by layer", ["layer"], namespace=_NS, registry=REGISTRY
+)
 CACHE_ERRORS = Counter(
     "cache_errors",
     "Cache operations that failed (served without cache)",
@@ -155,7 +165,28 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     """Count one answered request (called by the edge, which sees every final status).
     route is the route template, never the raw path: ids must not explode label
     cardinality."""
-    HTTP_REQUESTS.observe(method if method in _METHODS else "OTHER", route, status, seconds)
+    key = (method if method in _METHODS else "OTHER", route, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = _request_children(key)
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+# (method, route, status) -> the labelled counter and histogram: prometheus_client's
+# labels() takes a lock and validates on every call, so the children are kept (a bounded
+# set: methods, route templates and statuses are few).
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _request_children(key: tuple[str, str, int]) -> tuple[Any, Any]:
+    method, route, status = key
+    children = (
+        HTTP_REQUESTS.labels(method, route, str(status)),
+        HTTP_LATENCY.labels(route, str(status)),
+    )
+    _REQUEST_CHILDREN[key] = children
+    return children
 
 
 # Clients choose the method string: anything unusual shares one label value.

@@ -1,16 +1,18 @@
 """Per-client-IP rate limiting (DESIGN §6): RATE_LIMIT_PER_MINUTE requests per minute.
 
-A fixed one-minute window per IP, counted atomically in Redis by one Lua script (INCR and
-expiry in a single round trip, so every replica shares the count). A replica has one
-script call out at a time, and the requests that arrive meanwhile share the next one: the
-script counts each of their keys in order, exactly as separate calls would, so a busy
-replica pays far fewer Redis calls than it serves requests. (One call touches many keys,
-so the shared Redis must not be a Cluster.) Without Redis an in-process counter does the
-same for a single replica. When Redis errors the request is counted by this replica's
-in-process limiter instead (a broken Redis must not take the API down, nor let one client
-through unlimited while it is full or frozen). Each such request is counted
+A fixed one-minute window per IP, counted atomically in Redis by one single-key Lua script
+(INCR and expiry in one step, so every replica shares the count). A replica has one batch
+out at a time, and the requests that arrive meanwhile share the next one: a pipeline of one
+script call per request, in arrival order, so a busy replica pays far fewer round trips
+than it serves requests. Every call touches one key, so this works on a single Redis and on
+a Redis Cluster alike (redis-py's cluster pipeline sends each call to the node owning its
+key). Without Redis an in-process counter does the same for a single replica. When Redis
+errors (a Cluster node down included) the request is counted by this replica's in-process
+limiter instead (a broken Redis must not take the API down, nor let one client through
+unlimited while it is full or frozen). Each such request is counted
 (`effect_models_rate_limit_fail_open_total`) and logged at warning level, at most once per
-LOG_EVERY_S so an outage does not flood the log.
+LOG_EVERY_S so an outage does not flood the log; a Cluster redirection (a single-server
+client talking to a Cluster node) is logged as an error.
 
 Every response carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`
 (seconds until the window resets); a 429 adds `Retry-After`.
@@ -25,15 +27,21 @@ import time
 from collections.abc import MutableMapping, Sequence
 from math import ceil
 from time import monotonic
-from typing import NamedTuple, NoReturn, Protocol
+from typing import Any, NamedTuple, NoReturn, Protocol
 
 from aiohttp import hdrs, web
 from multidict import istr
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import (
+    AskError,
+    ClusterCrossSlotError,
+    MovedError,
+    NoScriptError,
+    RedisError,
+)
 
 from server import metrics
 from server.errors import RateLimited
+from server.redis_client import RedisClient
 from server.settings import IpNetwork, Settings
 
 log = logging.getLogger(__name__)
@@ -43,23 +51,19 @@ KEY_PREFIX = "em:rl:"
 EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
 LOG_EVERY_S = 10.0
 
-# KEYS = one counter key per request (repeats allowed), ARGV[1] = window in ms. Returns
-# {count, ms until reset} for each key in order, flattened. The expiry is set on the first
-# hit of a window; a key that somehow lost its TTL gets one.
+# KEYS[1] = the client's counter, ARGV[1] = window in ms. Returns {count, ms until reset}.
+# The expiry is set on the first hit of a window; a key that somehow lost its TTL gets one.
 _LUA = """
-local out = {}
-for i = 1, #KEYS do
-  local count = redis.call('INCR', KEYS[i])
-  local ttl = redis.call('PTTL', KEYS[i])
-  if ttl < 0 then
-    redis.call('PEXPIRE', KEYS[i], ARGV[1])
-    ttl = tonumber(ARGV[1])
-  end
-  out[2 * i - 1] = count
-  out[2 * i] = ttl
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
 end
-return out
+return {count, ttl}
 """
+# Replies that mean REDIS_URL is a Cluster node but this client is a single-server one.
+_CLUSTER_REDIRECTS = (MovedError, AskError, ClusterCrossSlotError)
 # Requests counted by one script call at most (a longer queue takes several calls).
 MAX_BATCH = 256
 
@@ -149,15 +153,17 @@ _new_tuple = tuple.__new__
 class RedisRateLimiter:
     """The shared limiter; fails open (allows, counts, warns) when Redis errors.
 
-    hit() queues the client and waits. One sender task makes the script calls, one at a
-    time, each for every hit queued so far (at most MAX_BATCH): the hits that arrive while
-    a call is out ride on the next one, so the busier the replica, the fewer calls per hit.
+    hit() queues the client and waits. One sender task sends the queued hits (at most
+    MAX_BATCH) as one pipeline of single-key script calls, one pipeline at a time: the hits
+    that arrive while one is out ride on the next, so the busier the replica, the fewer
+    round trips per hit.
     """
 
-    def __init__(self, redis: Redis, limit: int, window_ms: int = WINDOW_MS) -> None:
+    def __init__(self, redis: RedisClient, limit: int, window_ms: int = WINDOW_MS) -> None:
+        self._redis = redis
         self._limit = limit
         self._window_ms = window_ms
-        self._script = redis.register_script(_LUA)
+        self._sha = redis.register_script(_LUA).sha
         self._fallback = MemoryRateLimiter(limit, window_ms)  # while Redis fails
         self._last_warning = float("-inf")
         self._unlogged_failures = 0
@@ -201,34 +207,65 @@ class RedisRateLimiter:
                 decided.set_result(decision)
 
     async def _decisions(self, clients: list[str]) -> list[Decision]:
-        keys = [KEY_PREFIX + client for client in clients]
         try:
-            counted = await self._script(keys=keys, args=[self._window_ms])
+            replies = await self._run_script([KEY_PREFIX + client for client in clients])
         except (RedisError, OSError, TimeoutError) as exc:
             return [self._fail_open(exc, client) for client in clients]
         limit = self._limit
+        # A reply may be an error of its own (a Cluster node down): that hit fails open.
         return [
-            _decide(limit, int(counted[2 * i]), int(counted[2 * i + 1]))
-            for i in range(len(clients))
+            self._fail_open(reply, client)
+            if isinstance(reply, BaseException)
+            else _decide(limit, int(reply[0]), int(reply[1]))
+            for client, reply in zip(clients, replies, strict=True)
         ]
+
+    async def _run_script(self, keys: list[str]) -> list[Any]:
+        replies = await self._pipeline(keys)
+        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:  # a new or restarted server: load the script (on every primary), retry
+            await self._redis.script_load(_LUA)
+            retried = await self._pipeline([keys[i] for i in missing])
+            for i, reply in zip(missing, retried, strict=True):
+                replies[i] = reply
+        return replies
+
+    async def _pipeline(self, keys: list[str]) -> list[Any]:
+        pipe = self._redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.evalsha(self._sha, 1, key, self._window_ms)
+        return list(await pipe.execute(raise_on_error=False))
 
     def _fail_open(self, exc: BaseException, client: str) -> Decision:
         metrics.RATE_LIMIT_FAIL_OPEN.inc()
         self._unlogged_failures += 1
         now = time.monotonic()
         if now - self._last_warning >= LOG_EVERY_S:
-            log.warning(
-                "rate limiter counting in process (%d request(s)): Redis error %s: %s",
-                self._unlogged_failures,
-                type(exc).__name__,
-                exc,
-            )
+            self._log_failure(exc)
             self._last_warning = now
             self._unlogged_failures = 0
         return self._fallback.hit_now(client)
 
+    def _log_failure(self, exc: BaseException) -> None:
+        if isinstance(exc, _CLUSTER_REDIRECTS):
+            log.error(
+                "rate limiter counting in process (%d request(s)): REDIS_URL is a Redis "
+                "Cluster node but this replica uses a single-server client (Redis was not "
+                "reachable at start-up); restart it so it detects the Cluster. %s: %s",
+                self._unlogged_failures,
+                type(exc).__name__,
+                exc,
+            )
+            return
+        log.warning(
+            "rate limiter counting in process (%d request(s)): Redis error %s: %s",
+            self._unlogged_failures,
+            type(exc).__name__,
+            exc,
+        )
 
-def create_rate_limiter(redis: Redis | None, limit: int) -> RateLimiter:
+
+def create_rate_limiter(redis: RedisClient | None, limit: int) -> RateLimiter:
     return RedisRateLimiter(redis, limit) if redis is not None else MemoryRateLimiter(limit)
 
 
@@ -312,6 +349,6 @@ def _refuse(decision: Decision) -> NoReturn:
     )
 
 
-def create_rate_limit(redis: Redis | None, settings: Settings) -> RateLimit:
+def create_rate_limit(redis: RedisClient | None, settings: Settings) -> RateLimit:
     limiter = create_rate_limiter(redis, settings.rate_limit_per_minute)
     return RateLimit(limiter, settings.trusted_proxies)

@@ -72,6 +72,10 @@ class Settings:
     rate_limit_ms: int = 100
     log_level: str = "INFO"
     log_format: str = "json"
+    graphql_fast_path: bool = False
+    migration_lock_wait_ms: int = 300_000
+    migration_lock_timeout_ms: int = 10_000
+    migration_statement_timeout_ms: int = 600_000
     data_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_data_dir("effect-models"))
     )
@@ -135,6 +139,13 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
         return value
 
     return parse
+
+
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no", ""):
+        raise ValueError(f"must be true or false, got {raw!r}")
+    return value in ("true", "1", "yes")
 
 
 def _secret(raw: str) -> Secret | None:
@@ -234,6 +245,13 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "RATE_LIMIT_MS": ("rate_limit_ms", _int_between(0, 60_000)),
     "LOG_LEVEL": ("log_level", _one_of(LOG_LEVELS, upper=True)),
     "LOG_FORMAT": ("log_format", _one_of(LOG_FORMATS)),
+    "GRAPHQL_FAST_PATH": ("graphql_fast_path", _flag),
+    "MIGRATION_LOCK_WAIT_MS": ("migration_lock_wait_ms", _int_between(1, 86_400_000)),
+    "MIGRATION_LOCK_TIMEOUT_MS": ("migration_lock_timeout_ms", _int_between(1, 3_600_000)),
+    "MIGRATION_STATEMENT_TIMEOUT_MS": (
+        "migration_statement_timeout_ms",
+        _int_between(1, 86_400_000),
+    ),
     "DATA_DIR": ("data_dir", lambda raw: Path(_nonempty(raw)).expanduser()),
 }
 

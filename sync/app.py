@@ -13,11 +13,17 @@ from aiohttp import web
 from apscheduler.triggers.cron import CronTrigger
 
 from server.keys import ENGINE, SCHEDULER, SETTINGS
-from sync.service import SYNC_SERVICE, SyncAlreadyRunning, SyncService
+from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
+from sync.service import SyncService
 from sync.startup import sync_if_empty
 
 log = logging.getLogger(__name__)
 JOB_ID = "effect-models-sync"
+
+
+def setup_sync(app: web.Application) -> None:
+    """Register the service, its cron job and the sync-if-empty start-up check."""
+    app.cleanup_ctx.append(sync_ctx)
 
 
 async def sync_ctx(app: web.Application) -> AsyncIterator[None]:

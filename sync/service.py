@@ -13,45 +13,29 @@ import logging
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.errors import InvalidInput
 from server.settings import Settings
 from server.tables import RUN_TRIGGERS, SOURCES
 from sync import lock, runs
 from sync.fetch import FetchLimits
+from sync.interface import (  # SYNC_SERVICE re-exported: callers before sync.interface
+    CommitListener,
+    FinishListener,
+    SyncAlreadyRunning,
+    SyncEvent,
+    SyncStarted,
+)
 from sync.pipeline import RunResult, run_pipeline
 
 log = logging.getLogger(__name__)
 
 HOLDER_POLLS, HOLDER_POLL_S = 10, 0.05
-CommitListener = Callable[[int, int], Awaitable[None]]
-# (trigger, result, wall seconds) once a run has ended, whatever its status; for metrics.
-FinishListener = Callable[[str, RunResult, float], None]
-
-
-@dataclass(frozen=True)
-class SyncStarted:
-    run_id: int
-
-
-@dataclass(frozen=True)
-class SyncAlreadyRunning:
-    run_id: int | None  # id of the `running` row holding the lock
-
-
-@dataclass(frozen=True)
-class SyncEvent:
-    kind: str  # run_started | source_finished | run_finished
-    run_id: int
-    source: str | None = None
-    status: str | None = None
-    stats: dict[str, Any] = field(default_factory=dict)
 
 
 def validate_sources(sources: Sequence[str] | None) -> list[str]:
@@ -59,7 +43,7 @@ def validate_sources(sources: Sequence[str] | None) -> list[str]:
         return list(SOURCES)
     unknown = [s for s in sources if s not in SOURCES]
     if unknown:
-        raise ValueError(
+        raise InvalidInput(
             f"unknown source(s) {', '.join(map(repr, unknown))}; choose from {', '.join(SOURCES)}"
         )
     return [s for s in SOURCES if s in sources]  # canonical order, no duplicates
@@ -126,7 +110,7 @@ class SyncService:
     def add_finish_listener(self, cb: FinishListener) -> None:
         self._finish_listeners.append(cb)
 
-    async def events(self) -> AsyncIterator[SyncEvent]:
+    async def events(self) -> AsyncGenerator[SyncEvent, None]:
         queue: asyncio.Queue[SyncEvent] = asyncio.Queue(maxsize=1000)
         self._subscribers.add(queue)
         try:
@@ -258,13 +242,3 @@ def _totals(result: RunResult) -> tuple[int, int, int]:
     fetched = sum(int(s.get("fetched", 0)) for s in result.source_stats.values())
     stored = sum(int(s.get("upserted", 0)) for s in result.source_stats.values())
     return fetched, stored, result.changes
-
-
-SYNC_SERVICE: web.AppKey[SyncService] = web.AppKey("sync_service", SyncService)
-
-
-def setup_sync(app: web.Application) -> None:
-    """Register the service, its cron job and the sync-if-empty start-up check."""
-    from sync.app import sync_ctx
-
-    app.cleanup_ctx.append(sync_ctx)

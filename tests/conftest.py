@@ -4,13 +4,16 @@ truncation, the real app behind aiohttp's test client, and Redis on a dedicated 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
+from pytest_aiohttp import AiohttpClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.access_log import access_log_options
 from server.app import create_app
 from server.database import create_engine
 from server.migrate import upgrade_to_head
@@ -80,6 +83,22 @@ def settings_with_redis(settings: Settings, redis_url: str, redis_client: Redis)
 @pytest.fixture
 def app(settings: Settings) -> web.Application:
     return create_app(settings)
+
+
+@pytest.fixture
+def aiohttp_client(aiohttp_client: AiohttpClient) -> AiohttpClient:
+    """pytest-aiohttp's client factory, with the server's access log as `serve` sets it up
+    (server.access_log): every test app writes the same request log line as production.
+    (TestServer drops its constructor's runner options; start_server takes them.)"""
+
+    async def start(app: Any, *, server_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        if not isinstance(app, web.Application):
+            return await aiohttp_client(app, server_kwargs=server_kwargs, **kwargs)
+        server = TestServer(app, **(server_kwargs or {}))
+        await server.start_server(**access_log_options())
+        return await aiohttp_client(server, **kwargs)
+
+    return start  # type: ignore[return-value]  # same call signature, narrower typing
 
 
 @pytest.fixture

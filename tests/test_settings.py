@@ -75,6 +75,8 @@ def test_explicit_sync_cron_wins_even_when_empty() -> None:
         ("RATE_LIMIT_PER_MINUTE", "1e9", "RATE_LIMIT_PER_MINUTE must be an integer"),
         ("ADMIN_TOKEN", "true", "ADMIN_TOKEN must be at least 16 characters"),
         ("ADMIN_TOKEN", "short", "ADMIN_TOKEN must be at least 16 characters"),
+        ("MIGRATION_LOCK_WAIT_MS", "0", "MIGRATION_LOCK_WAIT_MS must be an integer between 1"),
+        ("GRAPHQL_FAST_PATH", "maybe", "GRAPHQL_FAST_PATH must be true or false"),
         ("WS_MAX_CONNECTIONS_PER_IP", "0", "WS_MAX_CONNECTIONS_PER_IP must be an integer"),
         ("GRAPHQL_CACHE_BYTES", "64MB", "GRAPHQL_CACHE_BYTES must be an integer"),
         ("GRAPHQL_MAX_EXPANDED_SELECTIONS", "10", "GRAPHQL_MAX_EXPANDED_SELECTIONS must be"),
@@ -113,6 +115,8 @@ def test_parsed_values() -> None:
     assert s.cors_origins == ("https://a.example", "https://b.example")
     assert s.log_level == "DEBUG"
     assert s.redis_url is None
+    assert load_settings({"GRAPHQL_FAST_PATH": "true"}).graphql_fast_path is True
+    assert load_settings({}).graphql_fast_path is False
 
 
 def test_secrets_never_appear_in_repr() -> None:

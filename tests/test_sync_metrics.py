@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from sync.service import SYNC_SERVICE
+from sync.interface import SYNC_SERVICE
 from tests.conftest import ADMIN_TOKEN
 from tests.sync.support import file_settings
 

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.rows import Row
+from server.errors import InvalidInput
 from server.tables import CHANGE_KINDS, changes
 
 
@@ -31,7 +32,7 @@ class ChangePage:
 def validate_kinds(kinds: Sequence[str]) -> None:
     unknown = sorted(set(kinds) - set(CHANGE_KINDS))
     if unknown:
-        raise ValueError(f"unknown change kinds {unknown}; expected some of {CHANGE_KINDS}")
+        raise InvalidInput(f"unknown change kinds {unknown}; expected some of {CHANGE_KINDS}")
 
 
 def _conditions(flt: ChangeFilter) -> list[ColumnElement[bool]]:

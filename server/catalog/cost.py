@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from server.catalog.rows import Row
+from server.errors import InvalidInput
 
 PER = Decimal(1_000_000)
 TIERED_FIELDS = ("input_price", "output_price", "cache_read_price", "cache_write_price")
@@ -47,7 +48,7 @@ class TokenCounts:
     def __post_init__(self) -> None:
         for name in ("input", "output", "cached_input", "cache_write", "reasoning"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name} tokens must be >= 0")
+                raise InvalidInput(f"{name} tokens must be >= 0")
 
     @property
     def prompt(self) -> int:

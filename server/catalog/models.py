@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.catalog.filters import CAPABILITY_COLUMNS, ModelFilter, ModelSort, SortField
 from server.catalog.rows import Row
 from server.catalog_version import read_in
+from server.errors import InvalidInput
 from server.tables import (
     ENTITY_STATUSES,
     LISTING_KINDS,
@@ -84,20 +85,20 @@ def _search_condition(term: str) -> ColumnElement[bool]:
 
 
 def validate_filter(flt: ModelFilter) -> None:
-    """Raise ValueError naming the bad value (the APIs turn it into VALIDATION_ERROR)."""
+    """Raise InvalidInput naming the bad value (the APIs answer VALIDATION_ERROR)."""
     unknown = sorted(set(flt.capabilities) - CAPABILITY_COLUMNS.keys())
     if unknown:
-        raise ValueError(
+        raise InvalidInput(
             f"unknown capabilities {unknown}; expected some of {sorted(CAPABILITY_COLUMNS)}"
         )
     bad_status = sorted(set(flt.statuses) - set(ENTITY_STATUSES))
     if bad_status:
-        raise ValueError(f"unknown statuses {bad_status}; expected some of {ENTITY_STATUSES}")
+        raise InvalidInput(f"unknown statuses {bad_status}; expected some of {ENTITY_STATUSES}")
     if flt.source is not None and flt.source not in SOURCES:
-        raise ValueError(f"unknown source {flt.source!r}; expected one of {SOURCES}")
+        raise InvalidInput(f"unknown source {flt.source!r}; expected one of {SOURCES}")
     bad_kinds = sorted(set(flt.listing_kinds) - set(LISTING_KINDS))
     if bad_kinds:
-        raise ValueError(f"unknown listing kinds {bad_kinds}; expected some of {LISTING_KINDS}")
+        raise InvalidInput(f"unknown listing kinds {bad_kinds}; expected some of {LISTING_KINDS}")
 
 
 def _status_in(statuses: Sequence[str]) -> ColumnElement[bool]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.catalog.models import MODEL_COLUMNS
 from server.catalog.rows import Row
+from server.errors import InvalidInput
 from server.tables import external_ids, models
 
 _DATE_SUFFIX = re.compile(r"-(\d{8}|\d{4}-\d{2}-\d{2}|\d{4})$")
@@ -115,7 +116,7 @@ def _pick(matches: list[Row], vendor: str | None) -> Row:
 
 async def resolve_model(conn: AsyncConnection, name: str) -> Resolved | NotResolved:
     if not name.strip():
-        raise ValueError("name must not be empty")
+        raise InvalidInput("name must not be empty")
     exact = await _exact(conn, name)
     if exact is not None:
         return exact

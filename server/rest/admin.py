@@ -15,9 +15,9 @@ from server.keys import READ_ENGINE, SETTINGS
 from server.rest import params
 from server.rest.envelope import json_response
 from server.tables import SOURCES
-from sync.service import SYNC_SERVICE, SyncAlreadyRunning
+from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
 
-HISTORY_MAX = 100
+HISTORY_DEFAULT, HISTORY_MAX = 10, 100
 
 
 def _admin(request: web.Request) -> None:
@@ -104,7 +104,7 @@ def history_record(row: Any) -> dict[str, Any]:
 
 async def sync_history_handler(request: web.Request) -> web.Response:
     _admin(request)
-    limit = params.integer(request.query, "limit", 10, 1, HISTORY_MAX)
+    limit = params.integer(request.query, "limit", HISTORY_DEFAULT, 1, HISTORY_MAX)
     async with request.app[READ_ENGINE].connect() as conn:
         page = await list_sync_runs(conn, limit, 0)
     return json_response([history_record(r) for r in page.rows], {"total": page.total})

@@ -22,6 +22,7 @@ from multidict import CIMultiDict, istr
 
 from server import metrics
 from server.cache import ResponseCache
+from server.etag import not_modified
 
 # Bodies below this are sent as they are: gzip would save little and cost CPU.
 GZIP_MIN_BYTES = 1024
@@ -135,7 +136,6 @@ class LocalBodies:
 
 # The local copy is short-lived so memory follows what is hot now.
 _LOCAL_TTL_S = 300
-# HotCounter tallies: the hot path adds to .value (server.request_stats).
 _LOCAL_HITS = metrics.CACHE_HITS.labels("rest_local")
 _SHARED_HITS = metrics.CACHE_HITS.labels("rest_shared")
 _MISSES = metrics.CACHE_MISSES.labels("rest")
@@ -167,7 +167,7 @@ class BodyCache:
         entry = self._local.get((version, key)) if version >= 0 else None
         if entry is None:
             return None
-        _LOCAL_HITS.value += 1
+        _LOCAL_HITS.inc()
         return respond(request, entry)
 
     async def answer(
@@ -178,11 +178,11 @@ class BodyCache:
         version = await self._versions.get()
         entry = self._local.get((version, key))
         if entry is not None:
-            _LOCAL_HITS.value += 1
+            _LOCAL_HITS.inc()
         else:
             entry = await self._shared_entry(version, key)
         if entry is None:
-            _MISSES.value += 1
+            _MISSES.inc()
             version, body = await build()
             entry = CachedBody.build(version, body)
             await self._put(version, key, entry, ttl_s)
@@ -194,7 +194,7 @@ class BodyCache:
         raw = await self._shared.get(f"v{version}:{key}")
         entry = CachedBody.decode(raw) if raw is not None else None
         if entry is not None:
-            _SHARED_HITS.value += 1
+            _SHARED_HITS.inc()
             self._local.set((version, key), entry, _LOCAL_TTL_S)
         return entry
 
@@ -220,23 +220,9 @@ def _zero(q: str) -> bool:
         return False
 
 
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    wanted = etag.strip('"')
-    for candidate in if_none_match.split(","):
-        tag = candidate.strip()
-        if tag == "*":
-            return True
-        if tag.startswith("W/"):
-            tag = tag[2:]
-        if tag.strip('"') == wanted:
-            return True
-    return False
-
-
 def respond(request: web.Request, entry: CachedBody) -> web.Response:
     headers = request.headers
-    if_none_match = headers.get(hdrs.IF_NONE_MATCH)
-    if if_none_match and etag_matches(if_none_match, entry.etag):
+    if not_modified(request, entry.etag):
         return web.Response(status=304, headers=entry.not_modified_headers)
     if entry.gzipped is not None:
         accept_encoding = headers.get(hdrs.ACCEPT_ENCODING)

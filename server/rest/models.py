@@ -23,6 +23,7 @@ from server.tables import ENTITY_STATUSES, LISTING_KINDS, SOURCES
 
 LIST_TTL_S = 3600
 MODEL_TTL_S = 7200
+DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_OFFSET = 1_000_000
 # `all=true` returns every matching model; this bounds one response if the catalog explodes.
@@ -125,7 +126,7 @@ def parse_list_request(query: Mapping[str, str]) -> ListRequest:
     flt = parse_filter(query)
     sort = parse_sort(query)
     everything = params.boolean(query, "all") is True
-    limit = ALL_LIMIT if everything else params.integer(query, "limit", 20, 1, MAX_LIMIT)
+    limit = ALL_LIMIT if everything else params.integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = 0 if everything else params.integer(query, "offset", 0, 0, MAX_OFFSET)
     key = _cache_key("models", flt, sort, limit, offset)
     return ListRequest(flt, sort, everything, limit, offset, key)

@@ -13,6 +13,12 @@ import orjson
 from aiohttp import web
 
 from server import __version__
+from server.catalog.filters import CAPABILITY_COLUMNS
+from server.rest.admin import HISTORY_DEFAULT, HISTORY_MAX
+from server.rest.models import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, MODALITIES, SORT_FIELDS
+from server.rest.params import MAX_PRICE
+from server.storable_text import MAX_TEXT_LENGTH
+from server.tables import ENTITY_STATUSES, LISTING_KINDS, RUN_STATUSES, SOURCES
 
 JSON = "application/json"
 
@@ -100,11 +106,11 @@ _MODEL_EXTRAS: dict[str, Any] = {
     "pricingProvider": {**_STR, "description": "provider whose offering the costs come from"},
     "pricingListingKind": {
         "type": "string",
-        "enum": ["", "paid", "free_variant", "playground", "price_unknown"],
+        "enum": ["", *LISTING_KINDS],
         "description": "listing kind of that offering ('' when no offering has a price)",
     },
     "offeringsCount": _INT,
-    "status": {"type": "string", "enum": ["active", "deprecated", "removed"]},
+    "status": {"type": "string", "enum": list(ENTITY_STATUSES)},
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -195,7 +201,7 @@ SCHEMAS: dict[str, Any] = {
             "id": _INT,
             "status": {
                 "type": "string",
-                "enum": ["running", "succeeded", "partial", "failed", "abandoned"],
+                "enum": list(RUN_STATUSES),
             },
             "message": _STR,
             "startedAt": _TIMESTAMP,
@@ -238,26 +244,17 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
-_SORTS = (
-    "name",
-    "releaseDate",
-    "contextWindow",
-    "inputPrice",
-    "outputPrice",
-    "intelligenceIndex",
-    "outputSpeed",
-    "downloads",
-    "likes",
-    "relevance",
-)
-_CAPABILITIES = ("tools", "reasoning", "structured_output", "attachments", "temperature")
-_MODALITIES = ("text", "image", "audio", "video", "pdf", "file")
-_STATUSES = ("active", "deprecated", "removed")
+# Enumerations and bounds come from the code that enforces them (one place each; the
+# drift test in tests/rest/test_openapi.py checks the parser accepts exactly these).
+_SORTS = tuple(SORT_FIELDS)
+_CAPABILITIES = tuple(CAPABILITY_COLUMNS)
+_MODALITIES = MODALITIES
+_STATUSES = ENTITY_STATUSES
 # Free text: at most 200 characters, no control characters.
-_TEXT = {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000-\\u001f]*$"}
+_TEXT = {"type": "string", "maxLength": MAX_TEXT_LENGTH, "pattern": "^[^\\u0000-\\u001f]*$"}
 _TOKENS = {"type": "integer", "minimum": 0, "maximum": 2147483647}
-_PRICE = {"type": "number", "minimum": 0, "maximum": 1000000}
-_LISTING_KINDS = ("paid", "free_variant", "playground", "price_unknown")
+_PRICE = {"type": "number", "minimum": 0, "maximum": MAX_PRICE}
+_LISTING_KINDS = LISTING_KINDS
 _INCLUDE_FREE = _query(
     "includeFree",
     {"type": "boolean", "default": False},
@@ -273,10 +270,14 @@ def _comma_list(values: tuple[str, ...]) -> dict[str, Any]:
 
 
 _LIST_PARAMETERS = [
-    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "page size"),
+    _query(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        "page size",
+    ),
     _query(
         "offset",
-        {"type": "integer", "minimum": 0, "maximum": 1000000, "default": 0},
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
         "rows to skip",
     ),
     _query("provider", _TEXT, "only models this provider serves (has an active offering)"),
@@ -302,10 +303,7 @@ _LIST_PARAMETERS = [
     _query("status", _comma_list(_STATUSES), "statuses to include (default active,deprecated)"),
     _query(
         "source",
-        {
-            "type": "string",
-            "enum": ["models.dev", "openrouter", "huggingface", "artificialanalysis"],
-        },
+        {"type": "string", "enum": list(SOURCES)},
         "only models this source lists",
     ),
     _query(
@@ -420,7 +418,12 @@ PATHS: dict[str, Any] = {
             "parameters": [
                 _query(
                     "limit",
-                    {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
+                    {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": HISTORY_MAX,
+                        "default": HISTORY_DEFAULT,
+                    },
                     "runs to return",
                 )
             ],

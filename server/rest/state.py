@@ -17,7 +17,7 @@ from server.cache import create_cache
 from server.catalog_version import read_in
 from server.keys import READ_ENGINE, REDIS, SETTINGS
 from server.rest.cached import BodyCache
-from sync.service import SYNC_SERVICE
+from sync.interface import SYNC_SERVICE
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

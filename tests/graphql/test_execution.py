@@ -16,10 +16,13 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import GraphQLObjectType
+from pytest_aiohttp import AiohttpClient
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema import compose
 from schema.execution import LeafFastExecutor, leaf_plan
+from server.app import create_app
+from server.settings import Settings
 from tests.graphql.conftest import Client, data, gql
 from tests.support.seed import SeedInfo
 
@@ -160,10 +163,18 @@ def test_fields_with_resolvers_or_arguments_never_do(field: str) -> None:
     assert leaf_plan(_item_type().fields[field]) is None
 
 
-async def test_the_catalog_schema_uses_it_and_answers_as_before(
-    client: Client, seeded: SeedInfo, monkeypatch: pytest.MonkeyPatch
+def test_the_fast_path_is_off_unless_switched_on() -> None:
+    assert compose.schema.execution_context_class is StrawberryGraphQLCoreExecutionContext
+    assert compose.schema_for(False) is compose.schema
+    assert compose.schema_for(True).execution_context_class is LeafFastExecutor
+    assert compose.schema_for(True) is compose.schema_for(True)  # built once
+    assert str(compose.schema_for(True)) == str(compose.schema)  # the same schema
+
+
+async def test_the_switched_on_app_answers_as_the_default_one(
+    client: Client, aiohttp_client: AiohttpClient, settings: Settings, seeded: SeedInfo
 ) -> None:
-    assert compose.schema.execution_context_class is LeafFastExecutor
+    fast_client = await aiohttp_client(create_app(settings.with_overrides(graphql_fast_path=True)))
     fields = (
         "id name creatorId family description releaseDate lastUpdated knowledgeCutoff "
         "openWeights license inputModalities outputModalities supportsTools "
@@ -172,10 +183,7 @@ async def test_the_catalog_schema_uses_it_and_answers_as_before(
         "sources status firstSeenAt capabilities offerings { providerId inputPrice isFree }"
     )
     query = "query %s { models(first: 50) { totalCount edges { cursor node { %s } } } }"
-    fast = data(await gql(client, query % ("Fast", fields)))
-    monkeypatch.setattr(
-        compose.schema, "execution_context_class", StrawberryGraphQLCoreExecutionContext
-    )
+    fast = data(await gql(fast_client, query % ("Fast", fields)))
     regular = data(await gql(client, query % ("Regular", fields)))  # another name: no cache hit
     assert fast == regular
     assert len(fast["models"]["edges"]) == len(seeded.visible_model_ids)

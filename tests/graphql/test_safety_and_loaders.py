@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH
 from server.app import create_app
+from server.database import UNAVAILABLE_MESSAGE
 from server.keys import READ_ENGINE
-from server.middleware import UNAVAILABLE_MESSAGE
 from server.settings import Settings
 from server.tables import models, offerings, scores
 from tests.graphql.conftest import Client, codes, data, gql
@@ -48,7 +48,7 @@ async def add_models(engine: AsyncEngine, count: int) -> None:
 
 
 def app_engine(client: Client) -> AsyncEngine:
-    return client.server.app[READ_ENGINE]  # type: ignore[no-any-return, union-attr]
+    return client.server.app[READ_ENGINE]  # type: ignore[no-any-return, attr-defined]
 
 
 async def test_statement_count_is_constant_for_100_models(

@@ -27,7 +27,7 @@ from server.app import create_app
 from server.secrets import Secret
 from server.settings import Settings
 from server.tables import offering_entity_id
-from sync.service import SYNC_SERVICE
+from sync.interface import SYNC_SERVICE
 from tests.graphql.conftest import Client, data, gql
 from tests.graphql.test_sync_and_subscriptions import subscribe
 from tests.sync.support import FIXTURES

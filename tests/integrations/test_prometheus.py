@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.app import create_app
 from server.settings import Settings
 from server.tables import sync_runs
-from sync.service import SYNC_SERVICE
+from sync.interface import SYNC_SERVICE
 from tests.conftest import ADMIN_TOKEN
 from tests.sync.support import file_settings
 

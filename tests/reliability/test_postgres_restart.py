@@ -57,9 +57,9 @@ def _is_clean(sample: Sample) -> bool:
 
 def _graphql_unavailable(sample: Sample) -> bool:
     errors = sample.body.get("errors") if isinstance(sample.body, dict) else None
-    return bool(errors) and all(
-        (e.get("extensions") or {}).get("code") == "SERVICE_UNAVAILABLE" for e in errors
-    )
+    if not errors:
+        return False
+    return all((e.get("extensions") or {}).get("code") == "SERVICE_UNAVAILABLE" for e in errors)
 
 
 async def _wait_serving(base: str, timeout_s: float = 20) -> float:

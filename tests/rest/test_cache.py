@@ -128,7 +128,7 @@ async def test_redis_holds_versioned_entries_shared_by_replicas(
 ) -> None:
     resp = await redis_client_app.get("/v1/models?limit=5")
     assert resp.status == 200
-    keys = [k.decode() for k in await redis_client.keys(KEY_PREFIX + "*")]
+    keys = [_text(k) for k in await redis_client.keys(KEY_PREFIX + "*")]
     assert keys and all(k.startswith(f"{KEY_PREFIX}v{seeded.catalog_version}:") for k in keys)
     ttl = await redis_client.ttl(keys[0])
     assert 3500 < ttl <= 3600
@@ -143,21 +143,25 @@ async def test_single_model_entries_live_two_hours(
     redis_client_app: Client, redis_client: Redis, seeded: SeedInfo
 ) -> None:
     await redis_client_app.get("/v1/models/openai/gpt-4o")
-    keys = [k.decode() for k in await redis_client.keys(KEY_PREFIX + "*model:*")]
+    keys = [_text(k) for k in await redis_client.keys(KEY_PREFIX + "*model:*")]
     assert len(keys) == 1
     assert 7100 < await redis_client.ttl(keys[0]) <= 7200
 
 
 def test_local_cache_is_bounded_by_bytes_and_entries() -> None:
     local = LocalBodies(max_entries=3, max_bytes=3000)
-    entries = {f"k{i}": CachedBody.build(1, b"x" * 900) for i in range(4)}
+    entries = {(1, f"k{i}"): CachedBody.build(1, b"x" * 900) for i in range(4)}
     for key, entry in entries.items():
         local.set(key, entry, 60)
     # 900-byte bodies gzip to a few bytes each: the entry count is the bound here.
-    assert local.get("k0") is None and local.get("k3") is not None
+    assert local.get((1, "k0")) is None and local.get((1, "k3")) is not None
     big = CachedBody.build(1, bytes(range(256)) * 10)  # 2560 bytes, barely compressible
-    local.set("big", big, 60)
-    assert local.get("big") is big
-    assert local.get("k1") is None  # evicted to stay under 3000 bytes
-    local.set("expired", entries["k0"], -1)
-    assert local.get("expired") is None
+    local.set((1, "big"), big, 60)
+    assert local.get((1, "big")) is big
+    assert local.get((1, "k1")) is None  # evicted to stay under 3000 bytes
+    local.set((1, "expired"), entries[(1, "k0")], -1)
+    assert local.get((1, "expired")) is None
+
+
+def _text(key: bytes | str) -> str:
+    return key.decode() if isinstance(key, bytes) else key

@@ -1,6 +1,7 @@
-"""The edge wraps every route, whatever registered it (server.middleware): each kind of
-answer carries the request id, the rate-limit headers and a metrics count under its route
-template, and what no route matches is answered by the edge's catch-all (404 / 405)."""
+"""The edge is the app's one aiohttp middleware (server.middleware): each kind of answer,
+whatever registered its route, carries the request id, the rate-limit headers and a metrics
+count under its route template; what no route matches is aiohttp's own 404 / 405, in the
+JSON envelope."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from server.app import create_app
-from server.middleware import UNMATCHED_LABEL, UNMATCHED_ROUTE
+from server.middleware import UNMATCHED_LABEL, Edge
 from server.settings import Settings
 from tests.rest.conftest import AppClient, Client
 from tests.support.metrics import sample_value
@@ -75,15 +76,15 @@ async def test_wrong_method_lists_the_methods_of_every_route_on_the_path(client:
     assert body["error"]["code"] == "METHOD_NOT_ALLOWED"
 
 
-async def test_the_app_has_no_aiohttp_middleware_and_one_catch_all_route(
+async def test_the_edge_is_an_ordinary_middleware_and_routes_are_untouched(
     app_client: AppClient, settings: Settings
 ) -> None:
     app = create_app(settings)
-    await app_client(app)  # started: the edge is installed
-    assert not app.middlewares  # aiohttp's per-request middleware chain stays off
-    names = [resource.name for resource in app.router.resources()]
-    assert names.count(UNMATCHED_ROUTE) == 1
-    assert names[-1] == UNMATCHED_ROUTE
+    app.router.add_get("/v1/test-added-later", _later)
+    await app_client(app)  # started
+    assert [type(m) for m in app.middlewares] == [Edge]
+    handlers = {r.resource.canonical: r.handler for r in app.router.routes() if r.resource}
+    assert handlers["/v1/test-added-later"] is _later  # not wrapped: aiohttp calls the edge
 
 
 @pytest.mark.parametrize(

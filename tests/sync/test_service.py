@@ -12,7 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.settings import Settings
-from sync.service import SyncAlreadyRunning, SyncService, SyncStarted
+from sync.interface import SyncAlreadyRunning, SyncStarted
+from sync.service import SyncService
 from tests.sync.support import FIXTURE_FILES, FIXTURES, file_settings
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -31,7 +32,7 @@ def _payload_dir(tmp_path: Path, openrouter: str, aa: str) -> Path:
     return tmp_path
 
 
-async def _rows(engine: AsyncEngine, sql: str) -> list[tuple[object, ...]]:
+async def _rows(engine: AsyncEngine, sql: str) -> list[tuple[Any, ...]]:
     async with engine.connect() as conn:
         return [tuple(r) for r in await conn.execute(text(sql))]
 
