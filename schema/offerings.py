@@ -16,6 +16,24 @@ from server.catalog.filters import OfferingFilter, OfferingSortField
 from server.catalog.history import PRICE_FIELDS, offering_key, offering_price_changes, price_at
 from server.catalog.rows import Row
 
+# One description per price column, shared by the price card (Offering) and its history
+# (PriceSnapshot), so the two never describe the same number differently.
+_PRICE_DESCRIPTIONS = {
+    "input_price": "Input (prompt) price, USD per 1M tokens; null when unknown.",
+    "output_price": "Output (completion) price, USD per 1M tokens; null when unknown.",
+    "cache_read_price": "Price of cached input read, USD per 1M tokens.",
+    "cache_write_price": "Price of writing input to the cache, USD per 1M tokens.",
+    "reasoning_price": "Price of reasoning tokens when billed apart, USD per 1M tokens.",
+    "input_audio_price": "Audio input price, USD per 1M tokens.",
+    "output_audio_price": "Audio output price, USD per 1M tokens.",
+    "request_price": "Price per request, USD.",
+    "image_price": "Price per image, USD.",
+}
+
+
+def _price_field(column: str) -> Any:
+    return strawberry.field(description=_PRICE_DESCRIPTIONS[column])
+
 
 @strawberry.type(
     description="A long-context price tier: applies when the prompt exceeds aboveTokens."
@@ -65,29 +83,15 @@ class CostEstimate:
 @strawberry.type(description="Prices in USD per 1M tokens at a point in time.")
 class PriceSnapshot:
     at: datetime = strawberry.field(description="The moment these prices held.")
-    input_price: Decimal | None = strawberry.field(
-        description="Input (prompt) price, USD per 1M tokens; null when unknown."
-    )
-    output_price: Decimal | None = strawberry.field(
-        description="Output (completion) price, USD per 1M tokens; null when unknown."
-    )
-    cache_read_price: Decimal | None = strawberry.field(
-        description="Price of cached input read, USD per 1M tokens."
-    )
-    cache_write_price: Decimal | None = strawberry.field(
-        description="Price of writing input to the cache, USD per 1M tokens."
-    )
-    reasoning_price: Decimal | None = strawberry.field(
-        description="Price of reasoning tokens when billed apart, USD per 1M tokens."
-    )
-    input_audio_price: Decimal | None = strawberry.field(
-        description="Audio input price, USD per 1M tokens."
-    )
-    output_audio_price: Decimal | None = strawberry.field(
-        description="Audio output price, USD per 1M tokens."
-    )
-    request_price: Decimal | None = strawberry.field(description="Price per request, USD.")
-    image_price: Decimal | None = strawberry.field(description="Price per image, USD.")
+    input_price: Decimal | None = _price_field("input_price")
+    output_price: Decimal | None = _price_field("output_price")
+    cache_read_price: Decimal | None = _price_field("cache_read_price")
+    cache_write_price: Decimal | None = _price_field("cache_write_price")
+    reasoning_price: Decimal | None = _price_field("reasoning_price")
+    input_audio_price: Decimal | None = _price_field("input_audio_price")
+    output_audio_price: Decimal | None = _price_field("output_audio_price")
+    request_price: Decimal | None = _price_field("request_price")
+    image_price: Decimal | None = _price_field("image_price")
 
 
 @strawberry.type
@@ -136,29 +140,15 @@ class Offering:
     provider_model_id: str = strawberry.field(description="The provider's own id for the model.")
     model_id: str = strawberry.field(description="The canonical model.")
     name: str | None = strawberry.field(description="The provider's name for it.")
-    input_price: Decimal | None = strawberry.field(
-        description="Input (prompt) price, USD per 1M tokens; null when unknown."
-    )
-    output_price: Decimal | None = strawberry.field(
-        description="Output (completion) price, USD per 1M tokens; null when unknown."
-    )
-    cache_read_price: Decimal | None = strawberry.field(
-        description="Price of cached input read, USD per 1M tokens."
-    )
-    cache_write_price: Decimal | None = strawberry.field(
-        description="Price of writing input to the cache, USD per 1M tokens."
-    )
-    reasoning_price: Decimal | None = strawberry.field(
-        description="Price of reasoning tokens when billed apart, USD per 1M tokens."
-    )
-    input_audio_price: Decimal | None = strawberry.field(
-        description="Audio input price, USD per 1M tokens."
-    )
-    output_audio_price: Decimal | None = strawberry.field(
-        description="Audio output price, USD per 1M tokens."
-    )
-    request_price: Decimal | None = strawberry.field(description="Price per request, USD.")
-    image_price: Decimal | None = strawberry.field(description="Price per image, USD.")
+    input_price: Decimal | None = _price_field("input_price")
+    output_price: Decimal | None = _price_field("output_price")
+    cache_read_price: Decimal | None = _price_field("cache_read_price")
+    cache_write_price: Decimal | None = _price_field("cache_write_price")
+    reasoning_price: Decimal | None = _price_field("reasoning_price")
+    input_audio_price: Decimal | None = _price_field("input_audio_price")
+    output_audio_price: Decimal | None = _price_field("output_audio_price")
+    request_price: Decimal | None = _price_field("request_price")
+    image_price: Decimal | None = _price_field("image_price")
     price_tiers: list[PriceTier] = strawberry.field(description="Long-context price tiers.")
     is_free: bool = strawberry.field(description="Free to use (all prices 0).")
     price_variable: bool = strawberry.field(
