@@ -57,6 +57,7 @@ async def _requested_sources(request: web.Request) -> list[str] | None:
 
 async def trigger_sync_handler(request: web.Request) -> web.Response:
     _admin(request)
+    params.reject_unknown(request.query, ())  # its options travel in the body
     sources = await _requested_sources(request)
     service = request.app.get(SYNC_SERVICE)
     if service is None:
@@ -104,6 +105,7 @@ def history_record(row: Any) -> dict[str, Any]:
 
 async def sync_history_handler(request: web.Request) -> web.Response:
     _admin(request)
+    params.reject_unknown(request.query, ("limit",))
     limit = params.integer(request.query, "limit", HISTORY_DEFAULT, 1, HISTORY_MAX)
     async with request.app[READ_ENGINE].connect() as conn:
         page = await list_sync_runs(conn, limit, 0)

@@ -173,3 +173,23 @@ async def test_trigger_rejects_bad_bodies(client: Client, body: bytes) -> None:
     assert (await resp.json())["error"]["code"] == "VALIDATION_ERROR"
     history = await (await client.get("/v1/admin/sync/history", headers=ADMIN)).json()
     assert history["data"] == []  # bad input changes nothing
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "unknown"),
+    [
+        ("GET", "/v1/admin/sync/history?limit=1&page=2", "page"),
+        ("POST", "/v1/admin/sync?sources=openrouter", "sources"),  # sources go in the body
+    ],
+)
+async def test_admin_routes_refuse_unknown_query_parameters_and_start_nothing(
+    client: Client, seeded: SeedInfo, method: str, path: str, unknown: str
+) -> None:
+    before = await (await client.get("/v1/admin/sync/history", headers=ADMIN)).json()
+    resp = await client.request(method, path, headers=ADMIN)
+    assert resp.status == 400
+    error = (await resp.json())["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert f"unknown query parameter(s): {unknown};" in error["message"]
+    after = await (await client.get("/v1/admin/sync/history", headers=ADMIN)).json()
+    assert after["meta"]["total"] == before["meta"]["total"]
