@@ -42,19 +42,10 @@ def start(
     tree: Path, database_url: str, port: int, body: Path, cpu: int | None, extra: list[str]
 ) -> Any:
     env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "APP_ENV": "production",
-        "SYNC_CRON": "",
-        "RATE_LIMIT_PER_MINUTE": "10000000",
-        "LOG_LEVEL": "INFO",
-        "LOG_FORMAT": "json",
+        **rest_bench.app_env(database_url, port, "INFO"),
         "PYTHONPATH": str(tree),
         **dict(item.split("=", 1) for item in extra),
     }
-    env.pop("REDIS_URL", None)
     command = [sys.executable, str(tree / "bench" / "rest_bench.py"), "app", str(port), str(body)]
     return subprocess.Popen(
         rest_bench.pinned(cpu, command),

@@ -232,9 +232,9 @@ def metric(base: str, name: str, **labels: str) -> float:
     return 0.0
 
 
-def start_app(
-    database_url: str, port: int, body_file: Path, args: argparse.Namespace
-) -> subprocess.Popen[bytes]:
+def app_env(database_url: str, port: int, log_level: str) -> dict[str, str]:
+    """The environment of a benchmarked app server (also bench/rest_ab.py's): production
+    settings, no sync, no Redis unless the caller adds one, a limit no wrk run reaches."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -244,10 +244,17 @@ def start_app(
         "SYNC_CRON": "",
         "SYNC_ON_STARTUP": "false",
         "RATE_LIMIT_PER_MINUTE": "10000000",  # one wrk client must not be throttled
-        "LOG_LEVEL": args.log_level,
+        "LOG_LEVEL": log_level,
         "LOG_FORMAT": "json",
     }
     env.pop("REDIS_URL", None)
+    return env
+
+
+def start_app(
+    database_url: str, port: int, body_file: Path, args: argparse.Namespace
+) -> subprocess.Popen[bytes]:
+    env = app_env(database_url, port, args.log_level)
     if args.redis:
         env["REDIS_URL"] = args.redis
     return subprocess.Popen(

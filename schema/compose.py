@@ -10,7 +10,7 @@ import strawberry
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import validate_document
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
@@ -148,23 +148,18 @@ def build_schema(fast_path: bool = False) -> strawberry.Schema:
     schema.execution.LeafFastExecutor. The fast executor is off by default: it reaches into
     graphql-core's executor and Strawberry's execution context, and only this project's
     tests check it, not Strawberry's own suite."""
-    if not fast_path:
-        return CatalogSchema(
-            query=Query,
-            mutation=Mutation,
-            subscription=Subscription,
-            config=StrawberryConfig(scalar_map=SCALAR_MAP),
-            extensions=[RequestPipeline],
-        )
-    from schema.execution import LeafFastExecutor  # only then: it uses library internals
+    executor: type[StrawberryGraphQLCoreExecutionContext] | None = None  # None: the default
+    if fast_path:
+        from schema.execution import LeafFastExecutor  # only then: it uses library internals
 
+        executor = LeafFastExecutor
     return CatalogSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[RequestPipeline],
-        execution_context_class=LeafFastExecutor,
+        execution_context_class=executor,
     )
 
 
