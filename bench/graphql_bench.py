@@ -51,8 +51,8 @@ from bench.rest_bench import (  # noqa: E402
     wait_http,
     with_synced_database,
 )
-from server.catalog import ModelFilter, ModelSort, list_models  # noqa: E402
-from server.keys import READ_ENGINE  # noqa: E402
+from server.core.catalog import ModelFilter, ModelSort, list_models  # noqa: E402
+from server.http.keys import READ_ENGINE  # noqa: E402
 
 FIELDS = (
     "id name creatorId family releaseDate contextWindow maxOutputTokens openWeights "
@@ -129,10 +129,10 @@ def serve_app(port: int) -> None:
 
     from schema.compose import schema_for
     from schema.view import CatalogGraphQLView
-    from server.access_log import access_log_options
-    from server.app import create_app
-    from server.logs import configure_logging
-    from server.settings import load_settings
+    from server.core.logs import configure_logging
+    from server.core.settings import load_settings
+    from server.http.access_log import access_log_options
+    from server.http.app import create_app
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)

@@ -35,7 +35,7 @@ from typing import Any
 import aiohttp
 import redis
 
-from server.database import create_engine
+from server.core.database import create_engine
 from tests.reliability.support.attack import fan_out_document, health_during, post_graphql
 from tests.reliability.support.ports import free_port
 from tests.reliability.support.redis_server import PrivateRedis

@@ -26,8 +26,8 @@ from bench import rest_bench
 
 
 async def _one_build(url: str) -> tuple[float, int, int, int, dict[str, int]]:
-    from server.database import create_engine
-    from server.export.litellm import build_cost_map, listed_offerings
+    from server.core.database import create_engine
+    from server.core.export.litellm import build_cost_map, listed_offerings
 
     engine = create_engine(url, pool_size=1)
     try:
@@ -36,7 +36,7 @@ async def _one_build(url: str) -> tuple[float, int, int, int, dict[str, int]]:
             rows = await listed_offerings(conn)
         cost_map = build_cost_map(rows)
         body = orjson.dumps(cost_map.entries, option=orjson.OPT_SORT_KEYS)
-        packed = gzip.compress(body, compresslevel=6, mtime=0)  # as server/rest/cached.py
+        packed = gzip.compress(body, compresslevel=6, mtime=0)  # as server/http/rest/cached.py
         seconds = time.perf_counter() - started
         return seconds, len(cost_map.entries), len(body), len(packed), cost_map.skipped
     finally:

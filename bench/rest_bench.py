@@ -59,10 +59,10 @@ def serve_app(port: int, body_file: str) -> None:
     behind the same edge, to tell the stack's cost from the REST handler's."""
     from aiohttp import web
 
-    from server.access_log import access_log_options
-    from server.app import create_app
-    from server.logs import configure_logging
-    from server.settings import load_settings
+    from server.core.logs import configure_logging
+    from server.core.settings import load_settings
+    from server.http.access_log import access_log_options
+    from server.http.app import create_app
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -83,7 +83,7 @@ def serve_app(port: int, body_file: str) -> None:
 
 async def populate(url: str) -> str:
     """Fill the database: a real sync of the shared payloads, else the test seed."""
-    from server.database import create_engine
+    from server.core.database import create_engine
 
     engine = create_engine(url, pool_size=2)
     try:
@@ -98,8 +98,8 @@ async def populate(url: str) -> str:
 
 
 async def _sync_shared(engine: Any, url: str) -> str:
-    from server.secrets import Secret
-    from server.settings import Settings
+    from server.core.secrets import Secret
+    from server.core.settings import Settings
     from sync.service import SyncService
 
     def uri(*parts: str) -> str:
@@ -368,7 +368,7 @@ async def with_synced_database(
 ) -> dict[str, Any]:
     """Create a scratch database, migrate it, sync the shared payloads into it, run the
     measurement (this bench's `measure` unless another is given), and always drop it."""
-    from server.migrate import upgrade_to_head
+    from server.core.migrate import upgrade_to_head
     from tests.support import services
 
     name, url = await services.acreate_database(admin)

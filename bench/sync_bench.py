@@ -53,10 +53,10 @@ def serve() -> None:
 
 
 async def bench(admin: str) -> dict[str, float]:
-    from server.database import create_engine
-    from server.migrate import upgrade_to_head
-    from server.secrets import Secret
-    from server.settings import Settings
+    from server.core.database import create_engine
+    from server.core.migrate import upgrade_to_head
+    from server.core.secrets import Secret
+    from server.core.settings import Settings
     from sync.service import SyncService
     from tests.support import services
 

@@ -9,14 +9,14 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from server.database import translate_url
-from server.migrate import (
+from server.core.database import translate_url
+from server.core.migrate import (
     MigrationTimeouts,
     migration_timeouts_named,
     take_migration_lock,
 )
-from server.settings import load_settings
-from server.tables import metadata
+from server.core.settings import load_settings
+from server.core.tables import metadata
 
 config = context.config
 target_metadata = metadata

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import strawberry
 
 from schema.context import Info
-from server.catalog.freshness import (
+from server.core.catalog.freshness import (
     ATTRIBUTION_TEXT,
     ATTRIBUTION_URL,
     STALE_AFTER,

@@ -12,8 +12,8 @@ from strawberry.scalars import JSON
 
 from schema.context import Info
 from schema.pagination import Connection, build_connection, fingerprint, page_window
-from server.catalog.changes import ChangeFilter, changes_after_id, last_change_id, list_changes
-from server.catalog.rows import Row
+from server.core.catalog.changes import ChangeFilter, changes_after_id, last_change_id, list_changes
+from server.core.catalog.rows import Row
 
 # How often a subscription looks for newly committed changes (works across replicas).
 POLL_INTERVAL_S = 1.0

@@ -27,8 +27,8 @@ from schema.providers import ProviderQueries
 from schema.scalars import SCALAR_MAP
 from schema.sync import SyncMutations, SyncQueries, SyncSubscriptions
 from schema.text_input import NoNulInStringsRule, nul_error
-from server.bounds import Bounds
-from server.storable_text import holds_nul
+from server.core.bounds import Bounds
+from server.core.storable_text import holds_nul
 
 Query = merge_types(
     "Query", (ModelQueries, ProviderQueries, ChangeQueries, CatalogQueries, SyncQueries)

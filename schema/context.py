@@ -10,9 +10,9 @@ from strawberry.types import Info as StrawberryInfo
 
 from schema.db import RequestDb
 from schema.loaders import Loaders, build_loaders
-from server.auth import require_admin
-from server.keys import ENGINE, READ_ENGINE, SETTINGS
-from server.settings import Settings
+from server.core.settings import Settings
+from server.http.auth import require_admin
+from server.http.keys import ENGINE, READ_ENGINE, SETTINGS
 
 
 @dataclass

@@ -23,8 +23,8 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.catalog_version import read_in
-from server.errors import ServiceUnavailable
+from server.core.catalog_version import read_in
+from server.core.errors import ServiceUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 Every GraphQL error carries `extensions.code`:
 - VALIDATION_ERROR, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, STALE_CURSOR… from
-  `server.errors.ApiError`, the only errors a resolver may show a client (the catalog layer
+  `server.core.errors.ApiError`, the only errors a resolver may show a client (the catalog layer
   raises `InvalidInput`, one of them); also VALIDATION_ERROR for a scalar that refused a
   literal or a variable before execution (a ValueError from its parser: the client's
   input, not our code);
@@ -26,8 +26,8 @@ from graphql import GraphQLError, VariableDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from server.database import UNAVAILABLE_MESSAGE, is_database_unreachable
-from server.errors import ApiError, ValidationError
+from server.core.database import UNAVAILABLE_MESSAGE, is_database_unreachable
+from server.core.errors import ApiError, ValidationError
 
 log = logging.getLogger("schema.errors")
 

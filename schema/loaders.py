@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from schema.db import RequestDb
-from server.catalog import (
+from server.core.catalog import (
     Row,
     changes_by_model_ids,
     external_ids_by_model_ids,
@@ -21,7 +21,7 @@ from server.catalog import (
     offerings_by_model_ids,
     scores_by_model_ids,
 )
-from server.catalog.providers import providers_with_counts_by_ids
+from server.core.catalog.providers import providers_with_counts_by_ids
 
 V = TypeVar("V")
 Fetch = Callable[[AsyncConnection, Sequence[str]], Awaitable[Mapping[str, V]]]

@@ -26,7 +26,7 @@ from schema.pagination import Connection, build_connection, fingerprint, page_wi
 from schema.providers import Provider, provider_from_row
 from schema.scalars import Long
 from schema.text_input import check_length
-from server.catalog import (
+from server.core.catalog import (
     CAPABILITY_COLUMNS,
     ModelFilter,
     ModelPage,
@@ -34,13 +34,13 @@ from server.catalog import (
     SortField,
     list_models,
 )
-from server.catalog.filters import OfferingFilter
-from server.catalog.models import MODEL_COLUMNS
-from server.catalog.offerings import cheapest, filter_offerings, sort_offerings
-from server.catalog.resolve import NotResolved, resolve_model
-from server.catalog.rows import Row
-from server.errors import ValidationError
-from server.tables import external_ids, models
+from server.core.catalog.filters import OfferingFilter
+from server.core.catalog.models import MODEL_COLUMNS
+from server.core.catalog.offerings import cheapest, filter_offerings, sort_offerings
+from server.core.catalog.resolve import NotResolved, resolve_model
+from server.core.catalog.rows import Row
+from server.core.errors import ValidationError
+from server.core.tables import external_ids, models
 
 if TYPE_CHECKING:
     from schema.changes import Change

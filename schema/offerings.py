@@ -11,10 +11,10 @@ import strawberry
 
 from schema.context import Info
 from schema.providers import Provider, provider_from_row
-from server.catalog import cost as cost_calc
-from server.catalog.filters import OfferingFilter, OfferingSortField
-from server.catalog.history import PRICE_FIELDS, offering_key, offering_price_changes, price_at
-from server.catalog.rows import Row
+from server.core.catalog import cost as cost_calc
+from server.core.catalog.filters import OfferingFilter, OfferingSortField
+from server.core.catalog.history import PRICE_FIELDS, offering_key, offering_price_changes, price_at
+from server.core.catalog.rows import Row
 
 # One description per price column, shared by the price card (Offering) and its history
 # (PriceSnapshot), so the two never describe the same number differently.

@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from schema.errors import StaleCursor
-from server.errors import ValidationError
+from server.core.errors import ValidationError
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20

@@ -10,12 +10,12 @@ import strawberry
 
 from schema.context import Info
 from schema.pagination import Connection, build_connection, fingerprint, page_window
-from server.catalog.providers import (
+from server.core.catalog.providers import (
     ProviderFilter,
     ProviderSortField,
     list_providers,
 )
-from server.catalog.rows import Row
+from server.core.catalog.rows import Row
 
 if TYPE_CHECKING:
     from schema.models import Model, ModelFilterInput, ModelSortInput

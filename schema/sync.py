@@ -1,6 +1,6 @@
 """Admin sync views: syncRuns, syncRun, mutation triggerSync, subscription syncProgress.
 
-All admin-only (server.auth.require_admin: same rule as REST). Admin responses are never
+All admin-only (server.http.auth.require_admin: same rule as REST). Admin responses are never
 put in the response cache (Context.require_admin clears `cacheable`).
 """
 
@@ -17,9 +17,9 @@ from strawberry.scalars import JSON
 from schema.context import Info
 from schema.models import Source
 from schema.pagination import Connection, build_connection, fingerprint, page_window
-from server.catalog.rows import Row
-from server.catalog.sync_runs import list_sync_runs, sync_run_by_id
-from server.errors import NotFound, ServiceUnavailable
+from server.core.catalog.rows import Row
+from server.core.catalog.sync_runs import list_sync_runs, sync_run_by_id
+from server.core.errors import NotFound, ServiceUnavailable
 from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
 
 PROGRESS_POLL_S = 0.25

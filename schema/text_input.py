@@ -14,8 +14,8 @@ from typing import Any
 
 from graphql import GraphQLError, StringValueNode, ValidationRule
 
-from server.errors import ValidationError
-from server.storable_text import MAX_TEXT_LENGTH, NUL
+from server.core.errors import ValidationError
+from server.core.storable_text import MAX_TEXT_LENGTH, NUL
 
 MESSAGE = "text arguments must not contain NUL (U+0000) characters"
 

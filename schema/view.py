@@ -35,12 +35,18 @@ from schema.websockets import (
     CappedTransportWSHandler,
     WebsocketClients,
 )
-from server import metrics
-from server.cache import ResponseCache, create_cache
-from server.catalog_version import CatalogVersion
-from server.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge, ValidationError
-from server.etag import not_modified
-from server.keys import ENGINE, REDIS, SETTINGS
+from server.core.cache import ResponseCache, create_cache
+from server.core.catalog_version import CatalogVersion
+from server.core.errors import (
+    ApiError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    ValidationError,
+)
+from server.http import metrics
+from server.http.etag import not_modified
+from server.http.keys import ENGINE, REDIS, SETTINGS
 from sync.interface import SYNC_SERVICE
 
 log = logging.getLogger(__name__)
@@ -48,7 +54,7 @@ log = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
 CONTEXT_KEY = web.RequestKey("graphql_context", Context)
 VERSION_HEADER = "X-Catalog-Version"
-MAX_MESSAGE_BYTES = 1024 * 1024  # a websocket message, as server.app's HTTP body limit
+MAX_MESSAGE_BYTES = 1024 * 1024  # a websocket message, as server.http.app's HTTP body limit
 _HITS = metrics.CACHE_HITS.labels("graphql")
 _MISSES = metrics.CACHE_MISSES.labels("graphql")
 

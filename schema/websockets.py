@@ -28,9 +28,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
 from schema.limits import document_refusal
-from server.errors import RateLimited
-from server.ratelimit import client_ip
-from server.settings import IpNetwork
+from server.core.errors import RateLimited
+from server.core.settings import IpNetwork
+from server.http.ratelimit import client_ip
 
 SUBSCRIPTION_LIMIT_MESSAGE = "Subscription limit reached for this client"
 

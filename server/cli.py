@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from server import __version__
-from server.settings import ConfigError, Settings, load_settings
+from server.core.settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger("server.cli")
 
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"effect-models: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    from server.logs import configure_logging
+    from server.core.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
     handler = COMMANDS[args.command]
@@ -84,7 +84,7 @@ def _apply_serve_flags(settings: Settings, args: argparse.Namespace) -> Settings
 @contextmanager
 def database(settings: Settings) -> Iterator[Settings]:
     """Yield settings with a reachable, migrated database (embedded when DATABASE_URL is unset)."""
-    from server.embedded import EmbeddedPostgres
+    from server.core.embedded import EmbeddedPostgres
 
     embedded = EmbeddedPostgres(settings.data_dir) if settings.uses_embedded_database else None
     try:
@@ -98,8 +98,8 @@ def database(settings: Settings) -> Iterator[Settings]:
 
 
 def _wait_and_migrate(settings: Settings) -> None:
-    from server.database import create_engine, wait_for_database
-    from server.migrate import MigrationTimeouts, upgrade_to_head
+    from server.core.database import create_engine, wait_for_database
+    from server.core.migrate import MigrationTimeouts, upgrade_to_head
 
     assert settings.database_url is not None
 
@@ -118,8 +118,8 @@ def _wait_and_migrate(settings: Settings) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from server.access_log import access_log_options
-    from server.app import create_app
+    from server.http.access_log import access_log_options
+    from server.http.app import create_app
 
     with database(settings) as ready_settings:
         log.info("serving on http://%s:%d", ready_settings.host, ready_settings.port)

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from apscheduler.triggers.cron import CronTrigger
 
-from server.keys import ENGINE, SCHEDULER, SETTINGS
+from server.http.keys import ENGINE, SCHEDULER, SETTINGS
 from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
 from sync.service import SyncService
 from sync.startup import sync_if_empty

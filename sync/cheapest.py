@@ -1,6 +1,6 @@
 """The models' denormalized cheapest prices, derived from the stored offerings.
 
-One rule for both APIs (server.catalog.offerings.cheapest): a model's price is that of its
+One rule for both APIs (server.core.catalog.offerings.cheapest): a model's price is that of its
 cheapest active offering whose input and output prices are both known, by input + output,
 ties by provider id then the provider's model id; `paid` offerings only by default, free
 tiers and playgrounds too for the `cheapest_any_*` pair. Both prices come from that ONE
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
-from server.tables import PAID_KINDS, WITH_FREE_KINDS
+from server.core.tables import PAID_KINDS, WITH_FREE_KINDS
 
 _REFRESH = """
 WITH best AS (

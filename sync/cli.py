@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from server.settings import Settings
+from server.core.settings import Settings
 from sync.pipeline import RunResult
 
 EXIT_OK, EXIT_FAILURE, EXIT_PARTIAL = 0, 1, 3
@@ -115,7 +115,7 @@ def exit_code(result: RunResult) -> int:
 
 
 async def run_cli_sync(settings: Settings, sources: list[str] | None) -> RunResult:
-    from server.database import create_engine
+    from server.core.database import create_engine
     from sync.service import SyncService, validate_sources
 
     validate_sources(sources)

@@ -1,6 +1,6 @@
 """What kind of listing an offering is, and what its $0 means. Pure.
 
-Kinds (server.tables.LISTING_KINDS), decided in this order:
+Kinds (server.core.tables.LISTING_KINDS), decided in this order:
 1. `price_unknown`: the provider sells subscriptions or runs on your own machine
    (`unpriced` in sync/data/listing_kinds.json) and lists $0 -> the prices become NULL,
    because that $0 is "no per-token price", not "free"; also any listing with neither an

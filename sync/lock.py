@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
-from server.database import asyncpg_dsn
+from server.core.database import asyncpg_dsn
 
 # An arbitrary constant shared by every replica: "effect-models sync" as a 63-bit number.
 SYNC_LOCK_KEY = 0x0E11EC75_3C0DE5

@@ -18,7 +18,7 @@ import aiohttp
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import orjson
 
-from server.settings import Settings
+from server.core.settings import Settings
 from sync import runs
 from sync.fetch import Fetcher, FetchLimits, SourceFailure, SourceSkipped
 from sync.merge import Catalog, merge

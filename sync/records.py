@@ -11,8 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from server.storable_text import NUL
-from server.tables import OFFERING_PRICE_COLUMNS
+from server.core.storable_text import NUL
+from server.core.tables import OFFERING_PRICE_COLUMNS
 
 JsonObject = dict[str, Any]
 
@@ -98,7 +98,7 @@ class OfferingFacts:
     max_output_tokens: int | None = None
     expires_on: date | None = None
     deprecated: bool = False
-    listing_kind: str = "paid"  # server.tables.LISTING_KINDS, decided by sync.listing
+    listing_kind: str = "paid"  # server.core.tables.LISTING_KINDS, decided by sync.listing
 
 
 @dataclass(frozen=True)

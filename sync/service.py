@@ -19,9 +19,9 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.errors import InvalidInput
-from server.settings import Settings
-from server.tables import RUN_TRIGGERS, SOURCES
+from server.core.errors import InvalidInput
+from server.core.settings import Settings
+from server.core.tables import RUN_TRIGGERS, SOURCES
 from sync import lock, runs
 from sync.fetch import FetchLimits
 from sync.interface import (  # SYNC_SERVICE re-exported: callers before sync.interface

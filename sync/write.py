@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
-from server.tables import offering_entity_id
+from server.core.tables import offering_entity_id
 from sync.bulk import content_hash, copy_upsert, to_json
 from sync.cheapest import refresh_cheapest_prices
 from sync.merge import Catalog

@@ -13,12 +13,12 @@ from pytest_aiohttp import AiohttpClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.access_log import access_log_options
-from server.app import create_app
-from server.database import create_engine
-from server.migrate import upgrade_to_head
-from server.secrets import Secret
-from server.settings import Settings
+from server.core.database import create_engine
+from server.core.migrate import upgrade_to_head
+from server.core.secrets import Secret
+from server.core.settings import Settings
+from server.http.access_log import access_log_options
+from server.http.app import create_app
 from tests.support import services
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
@@ -88,7 +88,7 @@ def app(settings: Settings) -> web.Application:
 @pytest.fixture
 def aiohttp_client(aiohttp_client: AiohttpClient) -> AiohttpClient:
     """pytest-aiohttp's client factory, with the server's access log as `serve` sets it up
-    (server.access_log): every test app writes the same request log line as production.
+    (server.http.access_log): every test app writes the same request log line as production.
     (TestServer drops its constructor's runner options; start_server takes them.)"""
 
     async def start(app: Any, *, server_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from server.auth import is_admin, presented_token, require_admin
-from server.errors import Forbidden, Unauthorized
-from server.secrets import Secret
+from server.core.errors import Forbidden, Unauthorized
+from server.core.secrets import Secret
+from server.http.auth import is_admin, presented_token, require_admin
 
 TOKEN = Secret("s3cret-admin-token-xyz")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.database import asyncpg_dsn, translate_url
+from server.core.database import asyncpg_dsn, translate_url
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
 from schema.errors import INTERNAL_MESSAGE, ErrorPolicy
-from server.app import create_app
-from server.errors import InvalidInput, ValidationError
-from server.settings import Settings
+from server.core.errors import InvalidInput, ValidationError
+from server.core.settings import Settings
+from server.http.app import create_app
 
 SECRET = "int() base 10: 'row 42 of internal_table'"
 

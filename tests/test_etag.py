@@ -1,11 +1,11 @@
-"""server.etag.not_modified: If-None-Match through aiohttp's parser, for both APIs."""
+"""server.http.etag.not_modified: If-None-Match through aiohttp's parser, for both APIs."""
 
 from __future__ import annotations
 
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from server.etag import not_modified
+from server.http.etag import not_modified
 
 ETAG = '"7-abc123"'
 

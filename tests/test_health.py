@@ -11,9 +11,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server import __version__
-from server.app import create_app
-from server.database import asyncpg_dsn
-from server.settings import Settings
+from server.core.database import asyncpg_dsn
+from server.core.settings import Settings
+from server.http.app import create_app
 from tests.support import services
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

@@ -43,10 +43,11 @@ def test_the_code_keeps_every_contract(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("module", "line", "contract"),
     [
-        ("server/settings.py", "import schema.compose", "Base modules know nothing"),
-        ("server/tables.py", "import aiohttp.web", "Base modules know nothing"),
-        ("schema/errors.py", "import server.middleware", "does not reach into the HTTP edge"),
-        ("server/rest/admin.py", "import sync.service", "only through its base interface"),
+        ("server/core/settings.py", "import schema.compose", "Base modules know nothing"),
+        ("server/core/tables.py", "import aiohttp.web", "Base modules know nothing"),
+        ("schema/errors.py", "import server.http.middleware", "does not reach into the HTTP edge"),
+        ("server/http/rest/admin.py", "import sync.service", "only through its base interface"),
+        ("server/http/app.py", "import server.cli", "the command line over HTTP over core"),
         ("sync/service.py", "import sync.app", "No import cycles"),
     ],
 )

@@ -15,15 +15,15 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from server.database import asyncpg_dsn
-from server.migrate import (
+from server.core.database import asyncpg_dsn
+from server.core.migrate import (
     MIGRATION_LOCK_KEY,
     MigrationTimeoutError,
     MigrationTimeouts,
     alembic_config,
     upgrade_to_head,
 )
-from server.tables import metadata
+from server.core.tables import metadata
 from tests.support import services
 
 MIGRATORS = 4
@@ -152,8 +152,8 @@ async def test_a_statement_blocked_by_a_table_lock_gives_up_and_changes_nothing(
 async def test_migration_statements_run_with_the_configured_bounds(empty_database: str) -> None:
     from sqlalchemy import text
 
-    from server.database import create_engine
-    from server.migrate import take_migration_lock
+    from server.core.database import create_engine
+    from server.core.migrate import take_migration_lock
 
     engine = create_engine(empty_database, pool_size=1)
     timeouts = MigrationTimeouts(lock_timeout_ms=1234, statement_timeout_ms=56789)

@@ -6,9 +6,9 @@ import asyncpg
 import pytest
 from alembic import command
 
-from server.database import asyncpg_dsn
-from server.migrate import alembic_config, check_in_step, upgrade_to_head
-from server.tables import metadata
+from server.core.database import asyncpg_dsn
+from server.core.migrate import alembic_config, check_in_step, upgrade_to_head
+from server.core.tables import metadata
 from tests.support import services
 
 

@@ -8,8 +8,8 @@ import pytest
 import redis
 from pytest_aiohttp import AiohttpClient
 
-from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
+from server.http.app import create_app
 from tests.reliability.support.redis_server import PrivateRedis
 
 

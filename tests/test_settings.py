@@ -6,8 +6,8 @@ import ipaddress
 
 import pytest
 
-from server.bounds import Bounds
-from server.settings import ConfigError, load_settings
+from server.core.bounds import Bounds
+from server.core.settings import ConfigError, load_settings
 
 
 def test_defaults_match_the_design() -> None:

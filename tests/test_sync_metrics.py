@@ -7,8 +7,8 @@ import re
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
+from server.http.app import create_app
 from sync.interface import SYNC_SERVICE
 from tests.conftest import ADMIN_TOKEN
 from tests.sync.support import file_settings

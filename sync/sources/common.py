@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from server.storable_text import holds_nul
+from server.core.storable_text import holds_nul
 from sync.parse import MAX_TEXT_CHARS
 from sync.records import InvalidRecord, Normalized, RawRecord, SourceItem
 

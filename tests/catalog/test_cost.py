@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.catalog.cost import TokenCounts, estimate_cost
-from server.catalog.history import price_at
+from server.core.catalog.cost import TokenCounts, estimate_cost
+from server.core.catalog.history import price_at
 
 SONNET: dict[str, Any] = {
     "input_price": Decimal("3"),

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.catalog import ModelFilter, ModelSort, SortField, list_models, models_by_ids
+from server.core.catalog import ModelFilter, ModelSort, SortField, list_models, models_by_ids
 from tests.support.seed import SeedInfo
 
 

@@ -7,19 +7,19 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.catalog import offerings_by_model_ids, scores_by_model_ids
-from server.catalog.changes import ChangeFilter, changes_after_id, last_change_id, list_changes
-from server.catalog.freshness import catalog_summary
-from server.catalog.offerings import cheapest
-from server.catalog.providers import (
+from server.core.catalog import offerings_by_model_ids, scores_by_model_ids
+from server.core.catalog.changes import ChangeFilter, changes_after_id, last_change_id, list_changes
+from server.core.catalog.freshness import catalog_summary
+from server.core.catalog.offerings import cheapest
+from server.core.catalog.providers import (
     ProviderFilter,
     ProviderSortField,
     list_providers,
     providers_with_counts_by_ids,
 )
-from server.catalog.related import changes_by_model_ids, external_ids_by_model_ids
-from server.catalog.resolve import NotResolved, Resolved, name_key, resolve_model
-from server.catalog.sync_runs import list_sync_runs, sync_run_by_id
+from server.core.catalog.related import changes_by_model_ids, external_ids_by_model_ids
+from server.core.catalog.resolve import NotResolved, Resolved, name_key, resolve_model
+from server.core.catalog.sync_runs import list_sync_runs, sync_run_by_id
 from tests.support.seed import RUN2_AT, SeedInfo
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.tables import catalog_state, external_ids, models, offerings
+from server.core.tables import catalog_state, external_ids, models, offerings
 from tests.support.seed import seed_catalog
 
 

@@ -21,8 +21,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema import compose
 from schema.execution import LeafFastExecutor, leaf_plan
-from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
+from server.http.app import create_app
 from tests.graphql.conftest import Client, data, gql
 from tests.support.seed import SeedInfo
 

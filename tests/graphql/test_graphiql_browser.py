@@ -19,8 +19,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from schema.graphiql import assets_dir
-from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
+from server.http.app import create_app
 from tests.graphql.cdp import chromium_path, headless_page
 from tests.support.seed import SeedInfo
 

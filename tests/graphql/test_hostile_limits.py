@@ -11,7 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from schema.compose import schema, validate_in_two_steps
 from schema.document_cache import TOKEN_BYTES, DocumentCache
 from schema.limits import expanded_size
-from server.redis_client import CircuitBreaker
+from server.core.redis_client import CircuitBreaker
 
 
 def _fan_out(levels: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.storable_text import holds_nul
+from server.core.storable_text import holds_nul
 from tests.graphql.conftest import Client, codes, gql
 from tests.rest.conftest import Client as RestClient
 from tests.support.seed import SeedInfo

@@ -14,9 +14,9 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schema.db import RequestDb
-from server.catalog import ModelFilter, ModelPage, ModelSort, list_models
-from server.errors import ServiceUnavailable
-from server.tables import catalog_state
+from server.core.catalog import ModelFilter, ModelPage, ModelSort, list_models
+from server.core.errors import ServiceUnavailable
+from server.core.tables import catalog_state
 from tests.support.seed import SeedInfo
 
 

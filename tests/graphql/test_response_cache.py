@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
+from server.http.app import create_app
 from tests.conftest import ADMIN_TOKEN
 from tests.graphql.conftest import Client
 from tests.support.seed import SeedInfo, seed_catalog
@@ -71,7 +71,7 @@ async def test_get_etag_and_if_none_match(client: Client, seeded: SeedInfo) -> N
     etag = first.headers["ETag"]
     again = await client.get("/graphql", params=params, headers={"If-None-Match": etag})
     assert again.status == 304 and again.headers["X-Catalog-Version"] == str(seeded.catalog_version)
-    # Weak and list forms and `*` match too (aiohttp's parser: server.etag); others do not.
+    # Weak and list forms and `*` match too (aiohttp's parser: server.http.etag); others do not.
     for header, status in (
         (f"W/{etag}", 304),
         (f'"other", {etag}', 304),

@@ -9,11 +9,11 @@ from sqlalchemy import insert, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH
-from server.app import create_app
-from server.database import UNAVAILABLE_MESSAGE
-from server.keys import READ_ENGINE
-from server.settings import Settings
-from server.tables import models, offerings, scores
+from server.core.database import UNAVAILABLE_MESSAGE
+from server.core.settings import Settings
+from server.core.tables import models, offerings, scores
+from server.http.app import create_app
+from server.http.keys import READ_ENGINE
 from tests.graphql.conftest import Client, codes, data, gql
 from tests.graphql.sql_counter import count_statements
 from tests.support.seed import SeedInfo

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.app import create_app
-from server.database import asyncpg_dsn
-from server.settings import Settings
-from server.tables import changes, sync_runs
+from server.core.database import asyncpg_dsn
+from server.core.settings import Settings
+from server.core.tables import changes, sync_runs
+from server.http.app import create_app
 from sync.lock import SYNC_LOCK_KEY
 from tests.conftest import ADMIN_TOKEN
 from tests.graphql.conftest import Client, codes, data, gql

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from server.export.litellm_providers import LITELLM_PROVIDERS
+from server.core.export.litellm_providers import LITELLM_PROVIDERS
 from tests.integrations.conftest import Client
 
 PROBE = Path(__file__).with_name("litellm_probe.py")

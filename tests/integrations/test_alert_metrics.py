@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.metrics import schedule_interval_seconds
-from server.tables import sync_runs
+from server.core.tables import sync_runs
+from server.http.metrics import schedule_interval_seconds
 from tests.integrations.conftest import Client
 from tests.support.metrics import sample_value
 

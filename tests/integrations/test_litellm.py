@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from server.export.litellm_providers import BARE_NAME_PROVIDERS, LITELLM_PROVIDERS
+from server.core.export.litellm_providers import BARE_NAME_PROVIDERS, LITELLM_PROVIDERS
 from tests.integrations.conftest import Client
 from tests.integrations.litellm_support import (
     MISSING,

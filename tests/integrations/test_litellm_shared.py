@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.export.litellm import keys, listed_offerings, skip_reason
-from server.settings import Settings
+from server.core.export.litellm import keys, listed_offerings, skip_reason
+from server.core.settings import Settings
 from sync.service import SyncService
 from tests.integrations.conftest import Client
 from tests.integrations.litellm_support import (

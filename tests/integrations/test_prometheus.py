@@ -29,9 +29,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.app import create_app
-from server.settings import Settings
-from server.tables import sync_runs
+from server.core.settings import Settings
+from server.core.tables import sync_runs
+from server.http.app import create_app
 from sync.interface import SYNC_SERVICE
 from tests.conftest import ADMIN_TOKEN
 from tests.sync.support import file_settings

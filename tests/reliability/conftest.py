@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 import asyncpg
 import pytest
 
-from server.database import asyncpg_dsn
-from server.migrate import upgrade_to_head
+from server.core.database import asyncpg_dsn
+from server.core.migrate import upgrade_to_head
 from tests.reliability.support.catalogs import Snapshot
 from tests.reliability.support.postgres import PrivatePostgres
 from tests.reliability.support.redis_server import PrivateRedis

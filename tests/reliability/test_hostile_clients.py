@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.auth import require_admin
-from server.errors import Unauthorized
-from server.secrets import Secret
+from server.core.errors import Unauthorized
+from server.core.secrets import Secret
+from server.http.auth import require_admin
 from tests.conftest import ADMIN_TOKEN
 from tests.reliability.conftest import SOAK
 from tests.reliability.support.blocking import graphql, request, seeded_replica

@@ -10,7 +10,7 @@ import asyncpg
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.database import asyncpg_dsn
+from server.core.database import asyncpg_dsn
 from tests.reliability.conftest import StartReplicas
 from tests.reliability.support.attack import error_codes, post_graphql
 from tests.reliability.support.http import ADMIN_HEADERS

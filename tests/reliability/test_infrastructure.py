@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 import redis
 
-from server.database import asyncpg_dsn
+from server.core.database import asyncpg_dsn
 from tests.reliability.conftest import StartReplicas
 from tests.reliability.support.postgres import PrivatePostgres
 from tests.reliability.support.redis_server import PrivateRedis

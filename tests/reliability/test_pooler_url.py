@@ -7,7 +7,7 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
-from server.database import asyncpg_dsn, create_engine, translate_url
+from server.core.database import asyncpg_dsn, create_engine, translate_url
 
 
 def test_zero_turns_off_both_statement_caches_and_names_statements_uniquely() -> None:

@@ -13,7 +13,7 @@ import time
 
 import aiohttp
 
-from server.database import create_engine
+from server.core.database import create_engine
 from tests.reliability.conftest import StartReplicas
 from tests.reliability.support.http import (
     Sample,

@@ -20,7 +20,7 @@ from tests.reliability.support.redis_server import PrivateRedis
 from tests.reliability.support.replica import base_env
 from tests.support.seed import seed_catalog
 
-# Redis calls time out after 0.5 s (server/redis_client.py); a request makes a few of them.
+# Redis calls time out after 0.5 s (server/core/redis_client.py); a request makes a few of them.
 BOUNDED_S = 5.0
 ROUTES = ("/v1/models?limit=5", "/v1/models/openai%2Fgpt-4o", "/graphql")
 

@@ -12,9 +12,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from server.auth import NOT_CONFIGURED
-from server.secrets import Secret
-from server.settings import Settings
+from server.core.secrets import Secret
+from server.core.settings import Settings
+from server.http.auth import NOT_CONFIGURED
 from tests.conftest import ADMIN_TOKEN
 from tests.rest.conftest import Client, MakeClient
 from tests.support.seed import SeedInfo

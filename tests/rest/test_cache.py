@@ -9,9 +9,9 @@ from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.cache import KEY_PREFIX
-from server.rest.cached import CachedBody, LocalBodies
-from server.tables import catalog_state, models
+from server.core.cache import KEY_PREFIX
+from server.core.tables import catalog_state, models
+from server.http.rest.cached import CachedBody, LocalBodies
 from tests.rest.conftest import Client
 from tests.support.seed import SeedInfo
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.rest.conftest import Client, MakeClient
 from tests.support.metrics import sample_value
 from tests.support.seed import SeedInfo

@@ -1,4 +1,4 @@
-"""The edge is the app's one aiohttp middleware (server.middleware): each kind of answer,
+"""The edge is the app's one aiohttp middleware (server.http.middleware): each kind of answer,
 whatever registered its route, carries the request id, the rate-limit headers and a metrics
 count under its route template; what no route matches is aiohttp's own 404 / 405, in the
 JSON envelope."""
@@ -12,9 +12,9 @@ import orjson
 import pytest
 from aiohttp import web
 
-from server.app import create_app
-from server.middleware import UNMATCHED_LABEL, Edge
-from server.settings import Settings
+from server.core.settings import Settings
+from server.http.app import create_app
+from server.http.middleware import UNMATCHED_LABEL, Edge
 from tests.rest.conftest import AppClient, Client
 from tests.support.metrics import sample_value
 from tests.support.seed import SeedInfo

@@ -10,10 +10,10 @@ import pytest
 from aiohttp import web
 from sqlalchemy import text
 
-from server.app import create_app
-from server.database import create_engine, is_database_unreachable
-from server.middleware import INTERNAL_MESSAGE
-from server.settings import Settings
+from server.core.database import create_engine, is_database_unreachable
+from server.core.settings import Settings
+from server.http.app import create_app
+from server.http.middleware import INTERNAL_MESSAGE
 from tests.conftest import ADMIN_TOKEN
 from tests.rest.conftest import AppClient, Client
 
@@ -110,7 +110,7 @@ async def test_unexpected_error_is_a_500_that_leaks_nothing(
     app = create_app(settings)
     app.router.add_get("/v1/test-boom", _boom)
     client = await app_client(app)
-    with caplog.at_level(logging.ERROR, logger="server.middleware"):
+    with caplog.at_level(logging.ERROR, logger="server.http.middleware"):
         resp = await client.get("/v1/test-boom", headers={"X-Request-ID": "trace-me-123"})
     error = await error_of(resp, 500, "INTERNAL_SERVER_ERROR")
     raw = str(error)
@@ -118,7 +118,7 @@ async def test_unexpected_error_is_a_500_that_leaks_nothing(
     for secret in ("SELECT", "secret_column", "hunter2", "Traceback", "RuntimeError"):
         assert secret not in raw
     assert error["details"] == {"requestId": "trace-me-123"}
-    logged = [r for r in caplog.records if r.name == "server.middleware"]
+    logged = [r for r in caplog.records if r.name == "server.http.middleware"]
     assert logged and logged[0].exc_info is not None
     assert "hunter2" in caplog.text  # the operator sees everything, in the log
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.export.litellm import build_cost_map, per_token, skip_reason, tier_suffix
-from server.export.litellm_providers import LITELLM_PROVIDERS
-from server.tables import catalog_state, offerings
+from server.core.export.litellm import build_cost_map, per_token, skip_reason, tier_suffix
+from server.core.export.litellm_providers import LITELLM_PROVIDERS
+from server.core.tables import catalog_state, offerings
 from tests.rest.conftest import Client
 from tests.support.metrics import sample_value
 from tests.support.seed import SeedInfo

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.rest.legacy import LEGACY_FIELDS
-from server.tables import catalog_state, models
+from server.core.tables import catalog_state, models
+from server.http.rest.legacy import LEGACY_FIELDS
 from tests.rest.conftest import Client
 from tests.support.seed import SeedInfo
 
@@ -265,8 +265,8 @@ async def test_unknown_query_parameters_are_refused_by_name(
 
 
 def test_every_documented_list_parameter_is_accepted() -> None:
-    from server.rest.models import LIST_PARAMETERS
-    from server.rest.openapi import DOCUMENT
+    from server.http.rest.models import LIST_PARAMETERS
+    from server.http.rest.openapi import DOCUMENT
 
     documented = {p["name"] for p in DOCUMENT["paths"]["/v1/models"]["get"]["parameters"]}
     assert documented == LIST_PARAMETERS

@@ -14,10 +14,10 @@ import pytest
 import schemathesis
 from aiohttp import web
 
-from server.app import create_app
-from server.database import create_engine
-from server.rest.openapi import DOCUMENT
-from server.settings import Settings
+from server.core.database import create_engine
+from server.core.settings import Settings
+from server.http.app import create_app
+from server.http.rest.openapi import DOCUMENT
 from tests.conftest import ADMIN_TOKEN
 from tests.rest.conftest import Client
 from tests.support.seed import SeedInfo, seed_catalog

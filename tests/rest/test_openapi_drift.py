@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.rest.models import LIST_PARAMETERS
+from server.http.rest.models import LIST_PARAMETERS
 from tests.rest.conftest import Client
 
 LIST = "/v1/models"

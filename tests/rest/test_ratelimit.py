@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from server import metrics
-from server.ratelimit import MAX_BATCH, Decision, RedisRateLimiter, client_ip
-from server.settings import Settings
+from server.core.settings import Settings
+from server.http import metrics
+from server.http.ratelimit import MAX_BATCH, Decision, RedisRateLimiter, client_ip
 from tests.rest.conftest import Client, MakeClient
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import pytest
 from redis.asyncio import Redis, RedisCluster
 
-from server import metrics
-from server.keys import REDIS
-from server.ratelimit import KEY_PREFIX, RedisRateLimiter
-from server.settings import Settings
+from server.core.settings import Settings
+from server.http import metrics
+from server.http.keys import REDIS
+from server.http.ratelimit import KEY_PREFIX, RedisRateLimiter
 from tests.rest.conftest import Client, MakeClient
 from tests.support.redis_cluster import PrivateRedisCluster
 
@@ -100,7 +100,7 @@ async def test_a_single_server_client_on_a_cluster_fails_open_loudly(
         elsewhere = [ip for ip, node in owners.items() if node is None or node.port != own_port]
         limiter = RedisRateLimiter(plain, limit=LIMIT)
         before = _fail_opens()
-        with caplog.at_level(logging.WARNING, logger="server.ratelimit"):
+        with caplog.at_level(logging.WARNING, logger="server.http.ratelimit"):
             decisions = await asyncio.gather(*(limiter.hit(ip) for ip in elsewhere))
         assert all(d.allowed for d in decisions)
         assert _fail_opens() == before + len(elsewhere)

@@ -1,5 +1,5 @@
-"""The request log: aiohttp's access logger writes one line per request (server.access_log)
-through the standard QueueHandler set-up of server.logs, as JSON (or text), with the id."""
+"""The request log: aiohttp's access logger writes one line per request (server.http.access_log)
+through the standard QueueHandler set-up of server.core.logs, as JSON (or text), with the id."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import orjson
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from server import logs
-from server.access_log import request_id_for
-from server.logs import ContextQueueHandler, configure_logging, request_id_var
+from server.core import logs
+from server.core.logs import ContextQueueHandler, configure_logging, request_id_var
+from server.http.access_log import request_id_for
 from tests.rest.conftest import Client
 
 FIELDS = {"method", "path", "status", "duration_ms", "remote", "request_id"}

@@ -60,7 +60,7 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.tables import (
+from server.core.tables import (
     catalog_state,
     changes,
     external_ids,

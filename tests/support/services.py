@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import redis
 
-from server.database import asyncpg_dsn
+from server.core.database import asyncpg_dsn
 
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS = "redis://127.0.0.1:6379/15"
@@ -84,7 +84,7 @@ async def _execute(url: str, sql: str) -> None:
 
 async def reset_catalog(url: str) -> None:
     """Empty every table of the database at url and reset the catalog version to 0."""
-    from server.tables import metadata
+    from server.core.tables import metadata
 
     tables = ", ".join(t.name for t in metadata.sorted_tables if t.name != "catalog_state")
     conn = await asyncpg.connect(asyncpg_dsn(url))

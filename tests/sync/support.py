@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from server.secrets import Secret
-from server.settings import Settings
+from server.core.secrets import Secret
+from server.core.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
 # The shared payloads beside the checkout; SHARED_UPSTREAM_DIR points elsewhere (a worktree).

@@ -21,7 +21,7 @@ from aiohttp.web import Application, Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.settings import Settings
+from server.core.settings import Settings
 from sync.listing import classify
 from sync.records import Prices
 from sync.service import SyncService

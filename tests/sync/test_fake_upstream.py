@@ -20,8 +20,8 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.secrets import Secret
-from server.settings import Settings
+from server.core.secrets import Secret
+from server.core.settings import Settings
 from sync.fetch import FetchLimits
 from sync.pipeline import RunResult
 from sync.service import SyncService
@@ -248,8 +248,8 @@ async def test_missing_aa_key_is_skipped_not_failed(
 
 _CHILD = """
 import asyncio, json, sys
-from server.database import create_engine
-from server.settings import Settings
+from server.core.database import create_engine
+from server.core.settings import Settings
 from sync.service import SyncService
 
 async def main() -> None:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.settings import Settings
+from server.core.settings import Settings
 from sync.cli import from_dir_settings
 from sync.sources.huggingface import next_saved_page
 from tests.sync.support import FIXTURES, SHARED

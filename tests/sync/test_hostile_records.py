@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.settings import Settings
+from server.core.settings import Settings
 from sync.parse import MAX_TEXT_CHARS
 from sync.service import SyncService
 from sync.sources import huggingface, models_dev, openrouter

@@ -10,9 +10,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from server.app import create_app
-from server.secrets import Secret
-from server.settings import Settings
+from server.core.secrets import Secret
+from server.core.settings import Settings
+from server.http.app import create_app
 from sync.interface import SYNC_SERVICE
 from tests.graphql.conftest import Client, data, gql
 

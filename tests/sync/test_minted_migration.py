@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 from alembic import command
 
-from server.database import asyncpg_dsn
-from server.migrate import alembic_config, upgrade_to_head
+from server.core.database import asyncpg_dsn
+from server.core.migrate import alembic_config, upgrade_to_head
 from tests.support import services
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.settings import Settings
+from server.core.settings import Settings
 from sync.interface import SyncAlreadyRunning, SyncStarted
 from sync.service import SyncService
 from tests.sync.support import FIXTURE_FILES, FIXTURES, file_settings

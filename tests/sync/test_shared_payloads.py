@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.settings import Settings
+from server.core.settings import Settings
 from sync.service import SyncService
 from tests.sync.support import SHARED, file_settings
 

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient
 from aiohttp.web import Application, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.settings import Settings
+from server.core.settings import Settings
 from sync.service import SyncService
 from tests.graphql.conftest import data, gql
 from tests.sync.support import SHARED, file_settings

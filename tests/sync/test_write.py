@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.settings import Settings
+from server.core.settings import Settings
 from sync.pipeline import RunResult
 from sync.service import SyncService
 from tests.sync.support import FIXTURES, file_settings

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from server.database import create_engine
+from server.core.database import create_engine
 from tests.reliability.support.replica import ServerProcess
 from tests.support.seed import seed_catalog
 

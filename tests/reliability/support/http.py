@@ -12,7 +12,7 @@ import aiohttp
 import asyncpg
 import orjson
 
-from server.database import asyncpg_dsn
+from server.core.database import asyncpg_dsn
 from tests.conftest import ADMIN_TOKEN
 
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -1,0 +1,103 @@
+"""Providers with model and offering counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, distinct, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.core.catalog.rows import Row
+from server.core.tables import models, offerings, providers
+
+
+class ProviderSortField(StrEnum):
+    NAME = "name"
+    MODEL_COUNT = "model_count"
+    OFFERING_COUNT = "offering_count"
+
+
+@dataclass(frozen=True)
+class ProviderFilter:
+    kind: str | None = None  # lab | host | router
+    search: str | None = None
+    statuses: tuple[str, ...] = ("active", "deprecated")
+
+
+@dataclass(frozen=True)
+class ProviderPage:
+    rows: list[Row]
+    total: int
+
+
+def _counts() -> Any:
+    """Per provider: distinct visible models served and active offerings."""
+    return (
+        select(
+            offerings.c.provider_id,
+            func.count(distinct(offerings.c.model_id)).label("model_count"),
+            func.count().label("offering_count"),
+        )
+        .join(models, models.c.id == offerings.c.model_id)
+        .where(offerings.c.status == "active", models.c.status != "removed")
+        .group_by(offerings.c.provider_id)
+        .subquery()
+    )
+
+
+def _base() -> Any:
+    counts = _counts()
+    query = select(
+        providers,
+        func.coalesce(counts.c.model_count, 0).label("model_count"),
+        func.coalesce(counts.c.offering_count, 0).label("offering_count"),
+    ).outerjoin(counts, counts.c.provider_id == providers.c.id)
+    return query, counts
+
+
+def _conditions(flt: ProviderFilter) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [providers.c.status.in_(flt.statuses)]
+    if flt.kind:
+        conds.append(providers.c.kind == flt.kind)
+    if flt.search and flt.search.strip():
+        term = f"%{flt.search.strip().lower()}%"
+        conds.append(
+            or_(func.lower(providers.c.id).like(term), func.lower(providers.c.name).like(term))
+        )
+    return conds
+
+
+async def list_providers(
+    conn: AsyncConnection,
+    flt: ProviderFilter,
+    sort: ProviderSortField,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> ProviderPage:
+    query, counts = _base()
+    column: Any = {
+        ProviderSortField.NAME: func.lower(providers.c.name),
+        ProviderSortField.MODEL_COUNT: func.coalesce(counts.c.model_count, 0),
+        ProviderSortField.OFFERING_COUNT: func.coalesce(counts.c.offering_count, 0),
+    }[sort]
+    order = column.desc() if descending else column.asc()
+    total_col = func.count().over().label("_total")
+    page = query.add_columns(total_col).where(*_conditions(flt)).order_by(order, providers.c.id)
+    result = (await conn.execute(page.limit(limit).offset(offset))).mappings().all()
+    if result:
+        total = int(result[0]["_total"])
+        return ProviderPage([{k: v for k, v in r.items() if k != "_total"} for r in result], total)
+    count = select(func.count()).select_from(providers).where(*_conditions(flt))
+    return ProviderPage([], int(await conn.scalar(count) or 0))
+
+
+async def providers_with_counts_by_ids(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Row]:
+    if not ids:
+        return {}
+    query, _ = _base()
+    rows = (await conn.execute(query.where(providers.c.id.in_(list(set(ids)))))).mappings()
+    return {row["id"]: row for row in rows}
