@@ -15,14 +15,17 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from aiohttp import hdrs, web
 from multidict import CIMultiDict, istr
 
-from server.core.cache import ResponseCache
-from server.core.catalog_version import VersionWatch
 from server.http import metrics
 from server.http.etag import not_modified
+
+if TYPE_CHECKING:  # types only: the app's one cache and watcher come from catalog_cache
+    from server.core.cache import ResponseCache
+    from server.core.catalog_version import VersionWatch
 
 # Bodies below this are sent as they are: gzip would save little and cost CPU.
 GZIP_MIN_BYTES = 1024
