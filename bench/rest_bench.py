@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT / ".." / "shared" / "upstream"
+SHARED = Path(os.environ.get("SHARED_UPSTREAM_DIR") or ROOT / ".." / "shared" / "upstream")
 LIST_PATH = "/v1/models?limit=20"
 FULL_PATH = "/v1/models?all=true"
 
