@@ -10,6 +10,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -120,3 +121,29 @@ def test_generated_request_ids_are_32_hex_digits_and_distinct() -> None:
 def test_an_unsafe_supplied_id_is_replaced(supplied: str) -> None:
     request = make_mocked_request("GET", "/", headers={"X-Request-ID": supplied})
     assert re.fullmatch(r"[0-9a-f]{32}", request_id_for(request))
+
+
+def test_extra_fields_follow_the_request_id_in_the_order_given() -> None:
+    with configured("json") as sink:
+        logging.getLogger("server.other").warning(
+            "with fields", extra={"zeta": 1, "alpha": [2], "_private": 3, "request_id": "rid"}
+        )
+    (line,) = json_lines(sink)
+    assert list(line) == ["time", "level", "logger", "message", "request_id", "zeta", "alpha"]
+    assert (line["zeta"], line["alpha"], line["request_id"]) == (1, [2], "rid")
+
+
+def test_the_time_is_utc_to_the_millisecond() -> None:
+    with configured("json") as sink:
+        logging.getLogger("server.other").warning("now")
+    (line,) = json_lines(sink)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", str(line["time"]))
+
+
+@pytest.mark.parametrize(
+    "created",
+    [0.0, 1764835200.0, 1764835200.0004995, 1764835200.9995, 1764835200.9999996, 1893549296.1419995],
+)
+def test_the_cached_time_text_is_what_datetime_writes(created: float) -> None:
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    assert logs._iso_time(created) == expected
