@@ -142,7 +142,7 @@ def test_the_time_is_utc_to_the_millisecond() -> None:
 
 @pytest.mark.parametrize(
     "created",
-    [0.0, 1764835200.0, 1764835200.0004995, 1764835200.9995, 1764835200.9999996, 1893549296.1419995],
+    [0.0, 1764835200.0, 1764835200.0004995, 1764835200.9995, 1764835200.9999996, 1893549296.14199],
 )
 def test_the_cached_time_text_is_what_datetime_writes(created: float) -> None:
     expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
