@@ -75,7 +75,7 @@ def serve_app(port: int, body_file: str) -> None:
 
     app = create_app(settings)
     app.router.add_get("/bench/same-bytes", same_bytes)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options())
+    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options(settings))
 
 
 # ------------------------------------------------------------------ catalog

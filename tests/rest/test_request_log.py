@@ -18,8 +18,9 @@ from aiohttp.test_utils import make_mocked_request
 
 from server.core import logs
 from server.core.logs import ContextQueueHandler, configure_logging, request_id_var
+from server.core.settings import Settings
 from server.http.access_log import request_id_for
-from tests.rest.conftest import Client
+from tests.rest.conftest import Client, MakeClient
 
 FIELDS = {"method", "path", "status", "duration_ms", "remote", "request_id"}
 
@@ -147,3 +148,46 @@ def test_the_time_is_utc_to_the_millisecond() -> None:
 def test_the_cached_time_text_is_what_datetime_writes(created: float) -> None:
     expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
     assert logs._iso_time(created) == expected
+
+
+async def logged_statuses(client: Client, paths: list[str]) -> list[tuple[str, int]]:
+    with configured("json") as sink:
+        for path in paths:
+            resp = await client.get(path)
+            resp.release()
+    logged = [line for line in json_lines(sink) if line["logger"] == "server.request"]
+    return [(str(line["path"]), int(str(line["status"]))) for line in logged]
+
+
+async def test_access_log_errors_keeps_only_error_responses(
+    make_client: MakeClient, settings: Settings
+) -> None:
+    client = await make_client(settings, access_log="errors")
+    paths = ["/health", "/v1/nope", "/health", "/v1/models?limit=0", "/health"]
+    assert await logged_statuses(client, paths) == [("/v1/nope", 404), ("/v1/models", 400)]
+
+
+async def test_access_log_sampled_keeps_one_in_n_and_every_error(
+    make_client: MakeClient, settings: Settings
+) -> None:
+    client = await make_client(settings, access_log="sampled", access_log_sample_every=3)
+    paths = ["/health"] * 7 + ["/v1/nope"] * 2 + ["/health"] * 3
+    # The 1st, 4th, 7th and 10th of the ten successes, and both errors.
+    assert await logged_statuses(client, paths) == [
+        ("/health", 200),
+        ("/health", 200),
+        ("/health", 200),
+        ("/v1/nope", 404),
+        ("/v1/nope", 404),
+        ("/health", 200),
+    ]
+
+
+async def test_access_log_all_is_the_default(make_client: MakeClient, settings: Settings) -> None:
+    client = await make_client(settings)
+    paths = ["/health", "/v1/nope", "/health"]
+    assert await logged_statuses(client, paths) == [
+        ("/health", 200),
+        ("/v1/nope", 404),
+        ("/health", 200),
+    ]
