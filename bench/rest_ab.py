@@ -1,13 +1,15 @@
 """A/B of two code trees' app servers on `/v1/models?limit=20`, measured in server CPU time
 per request (robust to other load on the machine, unlike requests per second).
 
-    .venv/bin/python bench/rest_ab.py OTHER_TREE [--duration 6] [--rounds 8]
+    .venv/bin/python bench/rest_ab.py OTHER_TREE [--duration 6] [--rounds 8] [--path P]
 
 OTHER_TREE is an exported copy of another commit (`git archive <commit> | tar -x -C DIR`);
 it runs with this virtualenv. Both servers are built as `serve` builds them (bench/rest_bench
 .py's `app` mode of each tree), pinned to the same CPU, wrk pinned to another, and driven in
 alternation; each round reads the server's user+system CPU ticks around one wrk run.
 Prints per-round and median CPU µs per request for "this" and "other", and their ratio.
+`--path` measures another GET instead, e.g. `--path graphql` for bench/graphql_bench.py's
+query as a GET /graphql (a response-cache hit after the first request).
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import rest_bench  # noqa: E402  (after the path is set)
+from bench import graphql_bench, rest_bench  # noqa: E402  (after the path is set)
 
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 
@@ -57,7 +60,7 @@ def start(
 
 
 def one_round(port: int, pid: int, args: argparse.Namespace) -> float:
-    url = f"http://127.0.0.1:{port}{rest_bench.LIST_PATH}"
+    url = f"http://127.0.0.1:{port}{args.path}"
     command = rest_bench.pinned(args.wrk_cpu, ["wrk", "-t1", "-c16", f"-d{args.duration}s", url])
     before = cpu_seconds(pid)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -99,6 +102,7 @@ def main() -> int:
     parser.add_argument("other", type=Path, help="an exported tree of another commit")
     parser.add_argument("--duration", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--path", default=rest_bench.LIST_PATH, help="the GET to measure")
     for name in ("this", "other"):
         parser.add_argument(
             f"--{name}-env",
@@ -109,6 +113,8 @@ def main() -> int:
             help=f"an environment setting for the {name} server (e.g. LOG_LEVEL=WARNING)",
         )
     args = parser.parse_args()
+    if args.path == "graphql":
+        args.path = "/graphql?" + urllib.parse.urlencode({"query": graphql_bench.QUERY})
     args.no_pin = False
     args.server_cpu, args.wrk_cpu = rest_bench.pin_cpus(args)
     if shutil.which("wrk") is None:

@@ -1,10 +1,11 @@
 """The /graphql endpoint: Strawberry's aiohttp view plus the response cache (DESIGN §6).
 
-Response cache: only for queries that validated and ran without errors once in this
-process (so junk and refused documents never cost a version read or a cache round trip),
-never for mutations or admin fields (Context.cacheable). Key = hash(document, variables,
-operation name) + catalog version, so a sync that bumps the version invalidates every
-replica at once. GET requests get an ETag and honour If-None-Match with 304. Every
+Response cache: the app's one, shared with REST, as is the catalog version watcher
+(server.http.catalog_cache). Only for queries that validated and ran without errors once in
+this process (so junk and refused documents never cost a cache round trip), never for
+mutations or admin fields (Context.cacheable). Key = `gql:` + catalog version + hash(document,
+variables, operation name), so a sync that bumps the version invalidates every replica at
+once. GET requests get an ETag and honour If-None-Match with 304. Every
 response says which catalog version its data came from in X-Catalog-Version.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, cast
 
@@ -35,8 +35,6 @@ from schema.websockets import (
     CappedTransportWSHandler,
     WebsocketClients,
 )
-from server.core.cache import ResponseCache, create_cache
-from server.core.catalog_version import CatalogVersion
 from server.core.errors import (
     ApiError,
     MethodNotAllowed,
@@ -46,8 +44,7 @@ from server.core.errors import (
 )
 from server.http import metrics
 from server.http.etag import not_modified
-from server.http.keys import ENGINE, REDIS, SETTINGS
-from sync.interface import SYNC_SERVICE
+from server.http.keys import CATALOG_VERSION, RESPONSE_CACHE, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +128,6 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
         self._clients = websocket_clients or WebsocketClients(20, 100, ())
         self._response_cache = response_cache
         self._known_good = _KnownGood()
-        self._cache: ResponseCache | None = None
-        self._version: CatalogVersion | None = None
 
     @property
     def graphql_ide_html(self) -> str:
@@ -200,29 +195,6 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
         request[CONTEXT_KEY] = context
         return context
 
-    def _resources(self, app: web.Application) -> tuple[ResponseCache, CatalogVersion]:
-        if self._cache is None or self._version is None:
-            self._cache = create_cache(
-                app[REDIS],
-                lambda op: metrics.CACHE_ERRORS.labels(operation=op).inc(),
-                app[SETTINGS].bounds,
-            )
-            self._version = CatalogVersion(app[ENGINE])
-        return self._cache, self._version
-
-    def follow_commits(self, app: web.Application) -> None:
-        """A sync committed by this process is seen at once, not after the version TTL
-        (other replicas' commits still take up to the TTL)."""
-        _, versions = self._resources(app)
-        service = app.get(SYNC_SERVICE)
-        if service is None:
-            return
-
-        async def on_commit(run_id: int, version: int) -> None:
-            versions.observe(version)
-
-        service.add_commit_listener(on_commit)
-
     async def _run(self, request: web.Request) -> web.StreamResponse:
         try:
             return await self.run(request=request)
@@ -240,8 +212,8 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
         key = await self._request_key(request)
         if key is None:
             return await self._execute(request, None)
-        cache, versions = self._resources(request.app)
-        version = await versions.get()
+        cache = request.app[RESPONSE_CACHE]
+        version = await request.app[CATALOG_VERSION].get()
         cache_key = f"gql:{version}:{key}"
         etag = f'"{version}-{key[:32]}"'
         if request.method == "GET" and not_modified(request, etag):
@@ -273,9 +245,9 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
         if version is None:
             if _has_errors(response):
                 return response  # refused before any data was read: no version to report
-            version = await self._resources(request.app)[1].get()
+            version = await request.app[CATALOG_VERSION].get()
         else:
-            self._resources(request.app)[1].observe(version)
+            request.app[CATALOG_VERSION].observe(version)
         await self._maybe_store(request, response, context, version, known_key)
         return _with_version(response, version)
 
@@ -293,8 +265,9 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
         if key is None:
             return
         self._known_good.add(key)
-        cache, _ = self._resources(request.app)
-        await cache.set(f"gql:{version}:{key}", cast(bytes, response.body), CACHE_TTL_S)
+        await request.app[RESPONSE_CACHE].set(
+            f"gql:{version}:{key}", cast(bytes, response.body), CACHE_TTL_S
+        )
         if request.method == "GET":
             response.headers["ETag"] = f'"{version}-{key[:32]}"'
 
@@ -345,9 +318,3 @@ def setup_graphql(app: web.Application) -> None:
     app.router.add_route("GET", "/graphql", view)
     app.router.add_route("POST", "/graphql", view)
     setup_graphiql_assets(app)
-
-    async def follow_commits(app: web.Application) -> AsyncIterator[None]:
-        view.follow_commits(app)  # after setup_sync's context: the service exists
-        yield
-
-    app.cleanup_ctx.append(follow_commits)

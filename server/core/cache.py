@@ -6,9 +6,12 @@ counted, and the caller builds the response from PostgreSQL.
 Bounded (issue 13: one client stored ~0.8 MB per distinct `?all=true&...` URL for an hour,
 +198 MB in 45 s, until Redis hit maxmemory): a body over RESPONSE_CACHE_MAX_ENTRY_BYTES is
 never sent to Redis, and the bytes stored per clock hour (counted in Redis by all replicas
-together) stop at RESPONSE_CACHE_MAX_BYTES_PER_HOUR; beyond it responses are served
-uncached until the next hour. As entries live at most 2 hours, the cache holds at most
-three hours' budgets at any moment.
+together) stop at RESPONSE_CACHE_MAX_BYTES_PER_HOUR; a store that would pass it is
+refused (and not counted), and the replica serves uncached until the next hour. As entries
+live at most 2 hours, the cache holds at most three hours' budgets at any moment. A store
+is one script call: budget check, SET and count together (one round trip).
+
+One instance per app, shared by REST and GraphQL (server.http.catalog_cache).
 """
 
 from __future__ import annotations
@@ -26,14 +29,24 @@ from server.core.redis_client import RedisClient
 
 log = logging.getLogger(__name__)
 
-KEY_PREFIX = "em:cache:"
-BUDGET_PREFIX = "em:cache-bytes:"  # + the clock hour: bytes stored in it by all replicas
+# Every key carries the hash tag {em-cache}: the store script touches an entry and its
+# hour's byte counter in one call, which a Redis Cluster allows only within one slot. (So
+# on a Cluster the whole cache lives on one node; it is bounded by the hourly budget.)
+KEY_PREFIX = "em:cache:{em-cache}:"
+BUDGET_PREFIX = "em:cache-bytes:{em-cache}:"  # + the clock hour: bytes stored in it
 HOUR_S = 3600
-# KEYS[1] = this hour's byte counter, ARGV[1] = bytes to add. Returns the new total; the
-# counter expires after the last entry stored in its hour can have.
-_ADD_BYTES = """
-local total = redis.call('INCRBY', KEYS[1], ARGV[1])
-if total == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], 3 * 3600) end
+# KEYS[1] = the entry, KEYS[2] = this hour's byte counter; ARGV[1] = the body, ARGV[2] =
+# its TTL in seconds, ARGV[3] = the hour's budget. Stores the body and counts its bytes
+# only when they fit (a SET that fails, e.g. OOM, aborts the script before the count);
+# returns the hour's new total, or -1 when nothing was stored. The counter expires after
+# the last entry stored in its hour can have.
+_STORE = """
+local size = string.len(ARGV[1])
+local total = size + tonumber(redis.call('GET', KEYS[2]) or 0)
+if total > tonumber(ARGV[3]) then return -1 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('INCRBY', KEYS[2], size)
+if total == size then redis.call('EXPIRE', KEYS[2], 3 * 3600) end
 return total
 """
 
@@ -90,7 +103,7 @@ class RedisCache:
         self._redis = redis
         self._on_error = on_error or (lambda operation: None)
         self._bounds = bounds or Bounds()
-        self._add_bytes = redis.register_script(_ADD_BYTES)
+        self._store = redis.register_script(_STORE)
         self._full_hour = -1  # the clock hour whose budget this replica saw spent
 
     async def get(self, key: str) -> bytes | None:
@@ -111,14 +124,16 @@ class RedisCache:
         if hour == self._full_hour:
             self._on_error("over_budget")
             return
+        budget = self._bounds.response_cache_max_bytes_per_hour
         try:
-            stored = await self._add_bytes(keys=[f"{BUDGET_PREFIX}{hour}"], args=[len(value)])
-            if int(stored) > self._bounds.response_cache_max_bytes_per_hour:
-                self._over_budget(hour)
-                return
-            await self._redis.set(KEY_PREFIX + key, value, ex=ttl_s)
+            total = await self._store(
+                keys=[KEY_PREFIX + key, f"{BUDGET_PREFIX}{hour}"], args=[value, ttl_s, budget]
+            )
         except (RedisError, OSError, TimeoutError) as exc:
             self._failed("set", exc)
+            return
+        if int(total) < 0:
+            self._over_budget(hour)
 
     def _over_budget(self, hour: int) -> None:
         self._full_hour = hour

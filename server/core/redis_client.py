@@ -15,7 +15,8 @@ REDIS_URL may name a single Redis (or a primary) or any node of a Redis Cluster:
 start-up `connect_redis` asks the server (`INFO cluster`) and, for a cluster node, returns
 redis-py's cluster client, which sends each key to the node that owns it (without the
 breaker: a Cluster fails node by node). Every Redis user here sends single-key commands (or
-pipelines of them), so both clients serve them.
+pipelines of them) or, the response cache's store script, keys sharing one hash tag, so
+both clients serve them.
 """
 
 from __future__ import annotations

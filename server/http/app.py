@@ -13,6 +13,7 @@ from schema.view import setup_graphql
 from server.core.database import create_engine, wait_for_database
 from server.core.redis_client import CircuitBreaker, connect_redis
 from server.core.settings import Settings
+from server.http.catalog_cache import catalog_cache_ctx
 from server.http.cors import setup_cors
 from server.http.health import setup_health_routes
 from server.http.keys import ENGINE, READ_ENGINE, REDIS, SCHEDULER, SETTINGS
@@ -103,6 +104,9 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(edge.start)  # after redis_ctx: it picks the rate limiter
     setup_sync(app)
     app.cleanup_ctx.append(sync_metrics_ctx)  # after setup_sync's context made the service
+    # One version watcher and one response cache for both APIs; after the engines, Redis
+    # and the sync service (it follows its commits), before the APIs that use them.
+    app.cleanup_ctx.append(catalog_cache_ctx)
     setup_health_routes(app)
     setup_metrics_route(app)
     setup_rest(app)

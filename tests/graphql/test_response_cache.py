@@ -62,7 +62,7 @@ async def check_hit_then_invalidate(
 async def asyncio_sleep_past_version_ttl() -> None:
     import asyncio
 
-    await asyncio.sleep(1.05)  # CatalogVersion caches the version for 1 s
+    await asyncio.sleep(1.05)  # the version is re-read every 0.5 s (VersionWatch)
 
 
 async def test_get_etag_and_if_none_match(client: Client, seeded: SeedInfo) -> None:

@@ -62,7 +62,7 @@ async def _assert_old_catalog(session: aiohttp.ClientSession, base: str, url: st
 
 
 async def _fresh_page(session: aiohttp.ClientSession, base: str, old: int) -> Sample:
-    """Replicas re-read the catalog version at most 1 s late (server/core/catalog_version.py)."""
+    """Replicas re-read the catalog version every 0.5 s (server/core/catalog_version.py)."""
     deadline = time.monotonic() + 5
     while True:
         seen = await page(session, base)

@@ -50,7 +50,7 @@ from tests.reliability.support.upstream import FakeUpstream
 
 ROUNDS = 4
 RATE_LIMIT = 12
-# The catalog version is re-read at most once per second per replica; allow for a busy CI.
+# The catalog version is re-read every 0.5 s per replica; allow for a busy CI.
 SWITCH_BOUND_S = 3.0
 TRIGGER_MUTATION = (
     "mutation { triggerSync { __typename "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.core.settings import Settings
 from server.http.app import create_app
+from tests.support.redis_cluster import PrivateRedisCluster
 from tests.support.seed import SeedInfo, seed_catalog
 
 Client = TestClient[web.Request, web.Application]
@@ -48,3 +49,17 @@ def make_client(aiohttp_client: Any) -> MakeClient:
 @pytest.fixture
 async def redis_client_app(make_client: MakeClient, settings_with_redis: Settings) -> Client:
     return await make_client(settings_with_redis)
+
+
+@pytest.fixture
+def cluster() -> Iterator[PrivateRedisCluster]:
+    """A private 3-node Redis Cluster for this test (skipped without redis-server)."""
+    try:
+        started = PrivateRedisCluster()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    try:
+        started.start()
+        yield started
+    finally:
+        started.destroy()

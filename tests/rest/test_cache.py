@@ -88,7 +88,7 @@ async def test_a_committed_sync_changes_etag_and_cached_list(
     list_before = await client.get("/v1/models", params={"search": "gpt-4o"})
     await _bump_and_rename(engine, "GPT-4o (renamed)")
     # Without a version bump the cached body would be served; the version is re-read
-    # at most once per second (CatalogVersion TTL).
+    # every REFRESH_S (0.5 s) by the app's one VersionWatch.
     await asyncio.sleep(1.1)
     after = await client.get("/v1/models/openai/gpt-4o")
     list_after = await client.get("/v1/models", params={"search": "gpt-4o"})

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from collections.abc import Iterator
 
 import pytest
 from redis.asyncio import Redis, RedisCluster
@@ -23,19 +22,6 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
 LIMIT = 3
 # Forty client addresses: their counters land on every node of a three-node cluster.
 CLIENTS = [f"203.0.113.{n}" for n in range(1, 41)]
-
-
-@pytest.fixture
-def cluster() -> Iterator[PrivateRedisCluster]:
-    try:
-        started = PrivateRedisCluster()
-    except RuntimeError as exc:
-        pytest.skip(str(exc))
-    try:
-        started.start()
-        yield started
-    finally:
-        started.destroy()
 
 
 def _fail_opens() -> float:

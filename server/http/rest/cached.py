@@ -15,14 +15,17 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from aiohttp import hdrs, web
 from multidict import CIMultiDict, istr
 
-from server.core.cache import ResponseCache
 from server.http import metrics
 from server.http.etag import not_modified
+
+if TYPE_CHECKING:  # types only: the app's one cache and watcher come from catalog_cache
+    from server.core.cache import ResponseCache
+    from server.core.catalog_version import VersionWatch
 
 # Bodies below this are sent as they are: gzip would save little and cost CPU.
 GZIP_MIN_BYTES = 1024
@@ -141,19 +144,13 @@ _SHARED_HITS = metrics.CACHE_HITS.labels("rest_shared")
 _MISSES = metrics.CACHE_MISSES.labels("rest")
 
 
-class KnowsVersion(Protocol):
-    current: int  # < 0 until first read
-
-    async def get(self) -> int: ...
-
-
 class BodyCache:
     """Cached response bodies of one app: an in-process LRU in front of the shared cache,
     both keyed by (catalog version, key), so a finished sync makes every older entry
     unreachable on all replicas at once and no copy can be older than its version."""
 
     def __init__(
-        self, shared: ResponseCache, shared_is_local: bool, versions: KnowsVersion
+        self, shared: ResponseCache, shared_is_local: bool, versions: VersionWatch
     ) -> None:
         self._local = LocalBodies()
         # Without Redis the shared cache would be a second in-process copy: skip it.

@@ -10,12 +10,18 @@ import aiohttp
 
 from tests.reliability.support.http import Sample, call
 
-GRAPHQL_QUERY = "query($n: Int!) { models(first: $n) { totalCount edges { node { id } } } }"
+# $m (a context-window floor below any real one) differs per request, so the response
+# cache cannot answer a GraphQL request from an earlier one.
+GRAPHQL_QUERY = (
+    "query($n: Int!, $m: Int!) { models(first: $n, filter: {minContextWindow: $m}) "
+    "{ totalCount edges { node { id } } } }"
+)
 
 
 def catalog_requests(base: str) -> Callable[[aiohttp.ClientSession, int], object]:
-    """Round-robin over the read routes; the varying page size defeats response caches so
-    each request needs PostgreSQL (or fails the way the scenario expects)."""
+    """Round-robin over the read routes; varying page sizes (and, for GraphQL, a filter
+    value per request: its cache serves any repeat) defeat the response caches, so each
+    request needs PostgreSQL (or fails the way the scenario expects)."""
 
     async def one(session: aiohttp.ClientSession, n: int) -> Sample:
         size = 1 + n % 50
@@ -23,7 +29,7 @@ def catalog_requests(base: str) -> Callable[[aiohttp.ClientSession, int], object
             case 0:
                 return await call(session, "GET", f"{base}/v1/models?limit={size}&offset={n % 7}")
             case 1:
-                body = {"query": GRAPHQL_QUERY, "variables": {"n": size}}
+                body = {"query": GRAPHQL_QUERY, "variables": {"n": size, "m": -n}}
                 return await call(session, "POST", f"{base}/graphql", json_body=body)
             case _:
                 return await call(session, "GET", f"{base}/ready")
