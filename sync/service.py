@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.core.errors import InvalidInput
 from server.core.settings import Settings
-from server.core.tables import RUN_TRIGGERS, SOURCES
+from server.core.vocabulary import RUN_TRIGGERS, SOURCES, RunTrigger
 from sync import lock, runs
 from sync.fetch import FetchLimits
 from sync.interface import (  # SYNC_SERVICE re-exported: callers before sync.interface
@@ -77,7 +77,7 @@ class SyncService:
     # ------------------------------------------------------------ public interface
 
     async def trigger(
-        self, trigger: str = "admin", sources: Sequence[str] | None = None
+        self, trigger: str = RunTrigger.ADMIN, sources: Sequence[str] | None = None
     ) -> SyncStarted | SyncAlreadyRunning:
         """Start a run in the background; return at once with its id, or who holds the lock."""
         claimed = await self._claim(trigger, sources)
@@ -91,7 +91,9 @@ class SyncService:
         task.add_done_callback(self._tasks.discard)
         return SyncStarted(run_id)
 
-    async def run(self, trigger: str = "cli", sources: Sequence[str] | None = None) -> RunResult:
+    async def run(
+        self, trigger: str = RunTrigger.CLI, sources: Sequence[str] | None = None
+    ) -> RunResult:
         """Run in the foreground (CLI). Returns status `already_running` if the lock is held."""
         claimed = await self._claim(trigger, sources)
         if isinstance(claimed, SyncAlreadyRunning):
@@ -172,7 +174,7 @@ class SyncService:
             result = RunResult(run_id, "failed", f"{type(exc).__name__}: {exc}")
         finally:
             # The start-up sync reports itself, per source (sync.startup): no second summary.
-            await self._finish(conn, result, announce=trigger != "startup")
+            await self._finish(conn, result, announce=trigger != RunTrigger.STARTUP)
             self._notify_finished(trigger, result, time.monotonic() - started)
         if result.catalog_version is not None and result.changes:
             await self._publish(run_id, result.catalog_version)

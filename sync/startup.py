@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.core.vocabulary import RunTrigger, Source
 from sync.pipeline import RunResult
 from sync.service import SyncService
 
@@ -47,7 +48,7 @@ async def sync_if_empty(service: SyncService, engine: AsyncEngine) -> RunResult 
             "catalog is empty: syncing once from the upstreams now "
             "(SYNC_ON_STARTUP=false turns this off)"
         )
-        result = await service.run("startup")
+        result = await service.run(RunTrigger.STARTUP)
         await _report(result, engine)
         return result
     except asyncio.CancelledError:
@@ -104,7 +105,9 @@ def source_line(source: str, entry: dict[str, Any]) -> str:
 def _first_error(stats: dict[str, dict[str, Any]]) -> str:
     """One failed source's reason, models.dev's first: the others usually say the same."""
     failed = sorted(
-        (source != "models.dev", source) for source, e in stats.items() if e["status"] == "failed"
+        (source != Source.MODELS_DEV, source)
+        for source, e in stats.items()
+        if e["status"] == "failed"
     )
     if not failed:
         return "every source was skipped"

@@ -30,6 +30,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+# The CHECK constraints below list these vocabularies (a new value also needs a migration).
+from server.core.vocabulary import (
+    CHANGE_ENTITIES,
+    CHANGE_KINDS,
+    ENTITY_STATUSES,
+    LISTING_KINDS,
+    MATCH_METHODS,
+    PROVIDER_KINDS,
+    RUN_STATUSES,
+    RUN_TRIGGERS,
+    SOURCES,
+)
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -38,29 +51,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 metadata = MetaData(naming_convention=NAMING)
-
-SOURCES = ("models.dev", "openrouter", "huggingface", "artificialanalysis")
-ENTITY_STATUSES = ("active", "deprecated", "removed")
-CHANGE_KINDS = (
-    "added",
-    "removed",
-    "restored",
-    "price_changed",
-    "limits_changed",
-    "status_changed",
-    "score_changed",
-)
-RUN_STATUSES = ("running", "succeeded", "partial", "failed", "abandoned")
-RUN_TRIGGERS = ("schedule", "admin", "cli", "startup")
-MATCH_METHODS = ("exact", "normalized", "hf-id", "name", "override", "minted")
-# What kind of listing an offering is (sync/listing.py decides; README "Listing kinds"):
-# paid = a production API with a price card; free_variant = a free tier or `:free` copy;
-# playground = a rate-limited free demo (github-models, nvidia build...); price_unknown =
-# self-hosted, subscription plans and listings with no per-token price (prices NULL).
-LISTING_KINDS = ("paid", "free_variant", "playground", "price_unknown")
-# The kinds a "cheapest" answer considers by default, and with free tiers included.
-PAID_KINDS = ("paid",)
-WITH_FREE_KINDS = ("paid", "free_variant", "playground")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -91,7 +81,7 @@ providers = Table(
     _created(),
     Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("removed_at", DateTime(timezone=True)),
-    CheckConstraint("kind IS NULL OR kind IN ('lab', 'host', 'router')", name="kind"),
+    CheckConstraint("kind IS NULL OR " + _in("kind", PROVIDER_KINDS), name="kind"),
     CheckConstraint(_in("status", ENTITY_STATUSES), name="status"),
 )
 
@@ -292,7 +282,7 @@ changes = Table(
     Column("old_value", JSONB),
     Column("new_value", JSONB),
     CheckConstraint(_in("kind", CHANGE_KINDS), name="kind"),
-    CheckConstraint(_in("entity", ("model", "offering", "provider", "score")), name="entity"),
+    CheckConstraint(_in("entity", CHANGE_ENTITIES), name="entity"),
     Index("ix_changes_at_id", "at", "id"),
     Index("ix_changes_model_id_at", "model_id", "at"),
     Index("ix_changes_provider_id_at", "provider_id", "at"),

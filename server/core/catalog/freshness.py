@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core.tables import SOURCES, models, offerings, providers, source_records
+from server.core.tables import models, offerings, providers, source_records
+from server.core.vocabulary import SOURCES
 
 # A source counts as stale when its last success is older than three default sync periods.
 STALE_AFTER = timedelta(hours=6)
