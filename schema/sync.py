@@ -20,7 +20,7 @@ from schema.pagination import Connection, build_connection, fingerprint, page_wi
 from server.core.catalog.rows import Row
 from server.core.catalog.sync_runs import list_sync_runs, sync_run_by_id
 from server.core.errors import NotFound, ServiceUnavailable
-from server.core.vocabulary import RunTrigger
+from server.core.vocabulary import RunStatus, RunTrigger
 from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
 
 PROGRESS_POLL_S = 0.25
@@ -215,7 +215,7 @@ class SyncSubscriptions:
                         run_id=run_id, kind="source_finished", source=source,
                         stats=source_stats(source, stats), run_status=row["status"],
                     )  # fmt: skip
-            if row["status"] != "running":
+            if row["status"] != RunStatus.RUNNING:
                 yield SyncProgressEvent(
                     run_id=run_id, kind="run_finished", source=None, stats=None,
                     run_status=row["status"],

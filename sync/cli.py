@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from server.core.settings import Settings
-from server.core.vocabulary import SOURCES, RunTrigger, Source
+from server.core.vocabulary import SOURCES, RunStatus, RunTrigger, Source
 from sync.pipeline import RunResult
 
 EXIT_OK, EXIT_FAILURE, EXIT_PARTIAL = 0, 1, 3
@@ -114,8 +114,11 @@ def print_summary(result: RunResult, out: TextIO = sys.stdout) -> None:
     print(f"sync run {result.run_id}: {result.status} - {result.message}", file=out)
 
 
+_EXIT_CODES: dict[str, int] = {RunStatus.SUCCEEDED: EXIT_OK, RunStatus.PARTIAL: EXIT_PARTIAL}
+
+
 def exit_code(result: RunResult) -> int:
-    return {"succeeded": EXIT_OK, "partial": EXIT_PARTIAL}.get(result.status, EXIT_FAILURE)
+    return _EXIT_CODES.get(result.status, EXIT_FAILURE)
 
 
 async def run_cli_sync(settings: Settings, sources: list[str] | None) -> RunResult:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.core.errors import InvalidInput
 from server.core.settings import Settings
-from server.core.vocabulary import RUN_TRIGGERS, SOURCES, RunTrigger
+from server.core.vocabulary import RUN_TRIGGERS, SOURCES, RunStatus, RunTrigger
 from sync import lock, runs
 from sync.fetch import FetchLimits
 from sync.interface import (  # SYNC_SERVICE re-exported: callers before sync.interface
@@ -160,18 +160,18 @@ class SyncService:
     ) -> RunResult:
         self._emit(SyncEvent("run_started", run_id, stats={"sources": sources}))
         started = time.monotonic()
-        result = RunResult(run_id, "failed", "interrupted before finishing")
+        result = RunResult(run_id, RunStatus.FAILED, "interrupted before finishing")
         try:
             result = await run_pipeline(
                 conn, self._settings, run_id, sources, limits=self._limits,
                 on_source=lambda s, st: self._on_source(run_id, s, st),
             )  # fmt: skip
         except asyncio.CancelledError:
-            result = RunResult(run_id, "failed", "cancelled (the process is shutting down)")
+            result = RunResult(run_id, RunStatus.FAILED, "cancelled (the process is shutting down)")
             raise
         except Exception as exc:
             log.exception("sync run %d failed", run_id)
-            result = RunResult(run_id, "failed", f"{type(exc).__name__}: {exc}")
+            result = RunResult(run_id, RunStatus.FAILED, f"{type(exc).__name__}: {exc}")
         finally:
             # The start-up sync reports itself, per source (sync.startup): no second summary.
             await self._finish(conn, result, announce=trigger != RunTrigger.STARTUP)
@@ -196,9 +196,11 @@ class SyncService:
             with contextlib.suppress(Exception):
                 await conn.close()
         # A failed run is an ERROR and a partial one a WARNING: alerting on log levels works.
-        level = {"failed": logging.ERROR, "partial": logging.WARNING}.get(
-            result.status, logging.INFO
-        )
+        levels: dict[str, int] = {
+            RunStatus.FAILED: logging.ERROR,
+            RunStatus.PARTIAL: logging.WARNING,
+        }
+        level = levels.get(result.status, logging.INFO)
         if announce:
             log.log(
                 level, "sync run %d %s: %s (fetched %d, stored %d, changed %d)",

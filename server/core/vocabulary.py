@@ -99,6 +99,14 @@ class RunStatus(StrEnum):
     ABANDONED = "abandoned"  # its replica died; the next lock holder marks it
 
 
+class SourceStatus(StrEnum):
+    """What one source did in a run (sync_runs.source_stats[source].status)."""
+
+    SUCCEEDED = "succeeded"
+    SKIPPED = "skipped"  # not configured (e.g. no Artificial Analysis key): not a failure
+    FAILED = "failed"
+
+
 class RunTrigger(StrEnum):
     SCHEDULE = "schedule"
     ADMIN = "admin"
@@ -136,4 +144,5 @@ CHANGE_KINDS = values(ChangeKind)
 CHANGE_ENTITIES = values(ChangeEntity)
 RUN_STATUSES = values(RunStatus)
 RUN_TRIGGERS = values(RunTrigger)
+SOURCE_STATUSES = values(SourceStatus)
 MATCH_METHODS = values(MatchMethod)
