@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-# The CHECK constraints below list these vocabularies (a new value also needs a migration).
+# The CHECK constraints and defaults below come from these (a new value needs a migration too).
 from server.core.vocabulary import (
     CHANGE_ENTITIES,
     CHANGE_KINDS,
@@ -41,6 +41,9 @@ from server.core.vocabulary import (
     RUN_STATUSES,
     RUN_TRIGGERS,
     SOURCES,
+    EntityStatus,
+    ListingKind,
+    RunStatus,
 )
 
 NAMING = {
@@ -77,7 +80,7 @@ providers = Table(
     Column("doc_url", Text),
     Column("env_vars", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("npm_package", Text),
-    Column("status", Text, nullable=False, server_default="active"),
+    Column("status", Text, nullable=False, server_default=EntityStatus.ACTIVE.value),
     _created(),
     Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("removed_at", DateTime(timezone=True)),
@@ -122,7 +125,7 @@ models = Table(
     Column("cheapest_any_input_price", Numeric),
     Column("cheapest_any_output_price", Numeric),
     Column("sources", ARRAY(Text), nullable=False, server_default=text("'{}'")),
-    Column("status", Text, nullable=False, server_default="active"),
+    Column("status", Text, nullable=False, server_default=EntityStatus.ACTIVE.value),
     Column("content_hash", Text),
     _created(),
     Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -173,12 +176,12 @@ offerings = Table(
     Column("is_free", Boolean, nullable=False, server_default=text("false")),
     # OpenRouter "-1": the price depends on the routed model; prices stay NULL.
     Column("price_variable", Boolean, nullable=False, server_default=text("false")),
-    Column("listing_kind", Text, nullable=False, server_default="paid"),
+    Column("listing_kind", Text, nullable=False, server_default=ListingKind.PAID.value),
     Column("context_window", Integer),
     Column("max_input_tokens", Integer),
     Column("max_output_tokens", Integer),
     Column("expires_on", Date),
-    Column("status", Text, nullable=False, server_default="active"),
+    Column("status", Text, nullable=False, server_default=EntityStatus.ACTIVE.value),
     Column("source", Text, nullable=False),  # the source whose values won
     Column("provenance", JSONB),  # other sources' values, incl. disagreements
     Column("content_hash", Text),
@@ -245,7 +248,7 @@ sync_runs = Table(
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
     Column("trigger", Text, nullable=False),
-    Column("status", Text, nullable=False, server_default="running"),
+    Column("status", Text, nullable=False, server_default=RunStatus.RUNNING.value),
     Column("sources", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("finished_at", DateTime(timezone=True)),

@@ -14,6 +14,7 @@ from typing import Any
 
 from server.core.catalog.offerings import cheapest
 from server.core.catalog.rows import Row
+from server.core.vocabulary import EntityStatus
 
 NEW_FOR_DAYS = 30
 LEGACY_FIELDS = (
@@ -108,6 +109,6 @@ def legacy_model(
         and priced["output_price"] is not None,
         "pricingProvider": priced["provider_id"] if priced is not None else "",
         "pricingListingKind": priced["listing_kind"] if priced is not None else "",
-        "offeringsCount": sum(1 for o in offerings if o["status"] == "active"),
+        "offeringsCount": sum(1 for o in offerings if o["status"] == EntityStatus.ACTIVE),
         "status": model["status"],
     }
