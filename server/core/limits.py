@@ -24,6 +24,9 @@ MIN_COMPARE = 2
 MAX_COMPARE = 10
 
 # --- Client input.
+# A request body (HTTP 413 above it) and a GraphQL websocket message: GraphQL documents
+# are small, and the admin sync body is a list of source names.
+MAX_REQUEST_BYTES = 1024 * 1024
 # The longest search text, name or id either API accepts: no model id or name is longer,
 # and a 250 kB pattern kept PostgreSQL busy for 30 s per request (issue 13).
 MAX_TEXT_LENGTH = 200

@@ -19,6 +19,7 @@ from server.core.limits import (
     MAX_FILTER_PRICE,
     MAX_OFFSET,
     MAX_PAGE_SIZE,
+    MAX_REQUEST_BYTES,
     MAX_SYNC_HISTORY,
     MAX_TEXT_LENGTH,
     MAX_TOKEN_COUNT,
@@ -412,7 +413,9 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "202": _json(_ref("SyncStarted"), "started"),
                 "409": _error("CONFLICT: a sync is already running (details.syncId)"),
-                "413": _error("PAYLOAD_TOO_LARGE: request body over 1 MiB"),
+                "413": _error(
+                    f"PAYLOAD_TOO_LARGE: request body over {MAX_REQUEST_BYTES // 1024 // 1024} MiB"
+                ),
                 **_ADMIN_ERRORS,
                 **_COMMON_ERRORS,
             },
