@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT / ".." / "shared" / "upstream"
+SHARED = Path(os.environ.get("SHARED_UPSTREAM_DIR") or ROOT / ".." / "shared" / "upstream")
 LIST_PATH = "/v1/models?limit=20"
 FULL_PATH = "/v1/models?all=true"
 
@@ -75,7 +75,7 @@ def serve_app(port: int, body_file: str) -> None:
 
     app = create_app(settings)
     app.router.add_get("/bench/same-bytes", same_bytes)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options())
+    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options(settings))
 
 
 # ------------------------------------------------------------------ catalog
