@@ -14,6 +14,7 @@ from server.core.catalog.freshness import (
     SourceFreshness,
     catalog_summary,
 )
+from server.core.vocabulary import Source
 
 
 @strawberry.type(description="How fresh one upstream source is.")
@@ -80,6 +81,10 @@ class CatalogQueries:
             stale_after_seconds=int(STALE_AFTER.total_seconds()),
             sources=[_source(s) for s in summary.sources],
             attributions=[
-                Attribution(source="artificialanalysis", text=ATTRIBUTION_TEXT, url=ATTRIBUTION_URL)
+                Attribution(
+                    source=Source.ARTIFICIAL_ANALYSIS.value,
+                    text=ATTRIBUTION_TEXT,
+                    url=ATTRIBUTION_URL,
+                )
             ],
         )

@@ -5,29 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 from strawberry.scalars import JSON
 
 from schema.context import Info
+from schema.enums import ChangeKind
 from schema.pagination import Connection, build_connection, fingerprint, page_window
 from server.core.catalog.changes import ChangeFilter, changes_after_id, last_change_id, list_changes
 from server.core.catalog.rows import Row
 
 # How often a subscription looks for newly committed changes (works across replicas).
 POLL_INTERVAL_S = 1.0
-
-
-@strawberry.enum
-class ChangeKind(Enum):
-    ADDED = "added"
-    REMOVED = "removed"
-    RESTORED = "restored"
-    PRICE_CHANGED = "price_changed"
-    LIMITS_CHANGED = "limits_changed"
-    STATUS_CHANGED = "status_changed"
-    SCORE_CHANGED = "score_changed"
 
 
 @strawberry.type(description="One append-only change event recorded by a sync.")

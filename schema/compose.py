@@ -21,13 +21,14 @@ from schema.changes import ChangeQueries, ChangeSubscriptions
 from schema.context import Context
 from schema.document_cache import DocumentCache
 from schema.errors import apply_error_policy
-from schema.limits import LIMIT_RULES, MAX_TOKENS, FragmentExpansionRule
+from schema.limits import LIMIT_RULES, FragmentExpansionRule
 from schema.models import ModelQueries
 from schema.providers import ProviderQueries
 from schema.scalars import SCALAR_MAP
 from schema.sync import SyncMutations, SyncQueries, SyncSubscriptions
 from schema.text_input import NoNulInStringsRule, nul_error
 from server.core.bounds import Bounds
+from server.core.limits import MAX_QUERY_TOKENS
 from server.core.storable_text import holds_nul
 
 Query = merge_types(
@@ -84,7 +85,7 @@ class RequestPipeline(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         # Before the (cached) parse: the token limit is part of the parse options.
-        context.parse_options["max_tokens"] = MAX_TOKENS
+        context.parse_options["max_tokens"] = MAX_QUERY_TOKENS
         context.validation_rules = context.validation_rules + EXTRA_RULES
         yield
         apply_error_policy(context)

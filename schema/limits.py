@@ -15,8 +15,8 @@ Cost model (CostLimitRule): every object-typed field costs 1, times the number o
 its parent may return. A connection returns `first` items (default 20, max 100); a plain
 list field is assumed to hold LIST_ESTIMATE items. Page sizes therefore multiply:
 models(first: 100) { … offerings { … provider { models(first: 100) … } } } costs
-100 * 10 * 100 = 100,000+, far above MAX_COST, while a rich 100-model page with offerings,
-scores and providers stays around 3,000.
+100 * 10 * 100 = 100,000+, far above MAX_QUERY_COST, while a rich 100-model page with
+offerings, scores and providers stays around 3,000.
 """
 
 from __future__ import annotations
@@ -45,20 +45,23 @@ from graphql import (
 from strawberry.extensions.max_aliases import create_validator as alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
-MAX_EXPANDED_SELECTIONS = 5_000
-MAX_DOCUMENT_CHARS = 64 * 1024
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 2000
-MAX_COST = 10_000
+from server.core.bounds import Bounds
+from server.core.limits import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    MAX_QUERY_ALIASES,
+    MAX_QUERY_COST,
+    MAX_QUERY_DEPTH,
+    RESOLVE_MODEL_COST,
+)
+
+# Until configure() sets the settings' values: the defaults of the environment variables.
+MAX_EXPANDED_SELECTIONS = Bounds().graphql_max_expanded_selections
+MAX_DOCUMENT_CHARS = Bounds().graphql_max_document_chars
 COST_CAP = 10**9  # beyond this the exact figure does not matter; keeps the number JSON-safe
 LIST_ESTIMATE = 10
-# Fields whose resolver does real database work whatever they select: resolveModel tries
-# five matching rules, and a miss ranks every model name by trigram similarity (30 aliased
-# misses took 4.7 s). At 1,000 a document holds at most 10 of them.
-FIELD_COSTS: dict[tuple[str, str], int] = {("Query", "resolveModel"): 1_000}
-DEFAULT_FIRST = 20
-MAX_PAGE_SIZE = 100
+# Fields whose resolver does real database work whatever they select.
+FIELD_COSTS: dict[tuple[str, str], int] = {("Query", "resolveModel"): RESOLVE_MODEL_COST}
 
 
 def _unwrap_is_list(type_: Any) -> bool:
@@ -122,7 +125,7 @@ class _Coster:
         inner = own + self.selection(child, node.selection_set, seen)
         first = _first_arg(node)
         if first is not None or "first" in definition.args:
-            return min(max(first if first is not None else DEFAULT_FIRST, 1) * inner, COST_CAP)
+            return min(max(first if first is not None else DEFAULT_PAGE_SIZE, 1) * inner, COST_CAP)
         # A connection's `edges` list is already counted by its `first`.
         is_plain_list = _unwrap_is_list(definition.type) and node.name.value != "edges"
         return min(inner * (LIST_ESTIMATE if is_plain_list else 1), COST_CAP)
@@ -139,13 +142,17 @@ def query_cost(context: ValidationContext, op: OperationDefinitionNode) -> int:
 class CostLimitRule(ValidationRule):
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
         cost = query_cost(self.context, node)
-        if cost > MAX_COST:
+        if cost > MAX_QUERY_COST:
             self.report_error(
                 GraphQLError(
-                    f"query cost {cost} exceeds the limit of {MAX_COST}: ask for smaller "
+                    f"query cost {cost} exceeds the limit of {MAX_QUERY_COST}: ask for smaller "
                     "pages (`first`) or fewer nested lists",
                     node,
-                    extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": MAX_COST},
+                    extensions={
+                        "code": "QUERY_TOO_COSTLY",
+                        "cost": cost,
+                        "maxCost": MAX_QUERY_COST,
+                    },
                 )
             )
 
@@ -230,6 +237,6 @@ class FragmentExpansionRule(ValidationRule):
             self.report_error(_expansion_error(size, MAX_EXPANDED_SELECTIONS))
 
 
-DepthLimitRule = depth_validator(MAX_DEPTH, None)
-AliasLimitRule = alias_validator(MAX_ALIASES)
+DepthLimitRule = depth_validator(MAX_QUERY_DEPTH, None)
+AliasLimitRule = alias_validator(MAX_QUERY_ALIASES)
 LIMIT_RULES: tuple[type[ValidationRule], ...] = (DepthLimitRule, AliasLimitRule, CostLimitRule)

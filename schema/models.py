@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -13,8 +12,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.context import Info
+from schema.enums import Capability, EntityStatus, ListingKind, SortField, Source
 from schema.offerings import (
-    ListingKind,
     Offering,
     OfferingFilterInput,
     OfferingSortInput,
@@ -31,7 +30,6 @@ from server.core.catalog import (
     ModelFilter,
     ModelPage,
     ModelSort,
-    SortField,
     list_models,
 )
 from server.core.catalog.filters import OfferingFilter
@@ -40,7 +38,9 @@ from server.core.catalog.offerings import cheapest, filter_offerings, sort_offer
 from server.core.catalog.resolve import NotResolved, resolve_model
 from server.core.catalog.rows import Row
 from server.core.errors import ValidationError
+from server.core.limits import MAX_COMPARE, MIN_COMPARE
 from server.core.tables import external_ids, models
+from server.core.vocabulary import VISIBLE_STATUSES
 
 if TYPE_CHECKING:
     from schema.changes import Change
@@ -252,34 +252,6 @@ def model_from_row(row: Row) -> Model:
     )
 
 
-@strawberry.enum
-class Capability(Enum):
-    TOOLS = "tools"
-    REASONING = "reasoning"
-    STRUCTURED_OUTPUT = "structured_output"
-    ATTACHMENTS = "attachments"
-    TEMPERATURE = "temperature"
-
-
-@strawberry.enum
-class ModelStatus(Enum):
-    ACTIVE = "active"
-    DEPRECATED = "deprecated"
-    REMOVED = "removed"
-
-
-@strawberry.enum
-class Source(Enum):
-    MODELS_DEV = "models.dev"
-    OPENROUTER = "openrouter"
-    HUGGINGFACE = "huggingface"
-    ARTIFICIAL_ANALYSIS = "artificialanalysis"
-
-
-# The catalog's own sort keys, exposed as they are: one list of sorts for both APIs.
-strawberry.enum(SortField, name="ModelSortField")  # registers the same class, in place
-
-
 @strawberry.input
 class ModelFilterInput:
     search: str | None = strawberry.field(default=None, description="Ranked match on id and name.")
@@ -326,7 +298,7 @@ class ModelFilterInput:
     released_before: date | None = strawberry.field(
         default=None, description="Released on or before this date."
     )
-    statuses: list[ModelStatus] | None = strawberry.field(
+    statuses: list[EntityStatus] | None = strawberry.field(
         default=None, description="Default: ACTIVE, DEPRECATED."
     )
     source: Source | None = strawberry.field(
@@ -346,9 +318,7 @@ def to_model_filter(flt: ModelFilterInput | None, provider: str | None = None) -
     for argument in ("search", "creator", "provider"):
         check_length(f"filter.{argument}", getattr(flt, argument))
     statuses = (
-        tuple(s.value for s in flt.statuses)
-        if flt.statuses is not None
-        else ("active", "deprecated")
+        tuple(s.value for s in flt.statuses) if flt.statuses is not None else VISIBLE_STATUSES
     )
     return ModelFilter(
         search=flt.search,
@@ -511,12 +481,13 @@ class ModelQueries:
         row = await info.context.db.run(lambda conn: _first(conn, query))
         return model_from_row(row) if row else None
 
-    @strawberry.field(description="2 to 10 models side by side.")
+    @strawberry.field(description=f"{MIN_COMPARE} to {MAX_COMPARE} models side by side.")
     async def compare(self, info: Info, ids: list[strawberry.ID]) -> Comparison:
         wanted = list(dict.fromkeys(str(i).strip().lower() for i in ids))
-        if not 2 <= len(wanted) <= 10:
+        if not MIN_COMPARE <= len(wanted) <= MAX_COMPARE:
             raise ValidationError(
-                "compare takes 2 to 10 distinct model ids", details={"count": len(wanted)}
+                f"compare takes {MIN_COMPARE} to {MAX_COMPARE} distinct model ids",
+                details={"count": len(wanted)},
             )
         rows = await info.context.loaders.model_by_id.load_many(wanted)
         found = [model_from_row(r) for r in rows if r is not None]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 import strawberry
 
 from schema.context import Info
+from schema.enums import ListingKind, OfferingSortField
 from schema.providers import Provider, provider_from_row
 from server.core.catalog import cost as cost_calc
-from server.core.catalog.filters import OfferingFilter, OfferingSortField
+from server.core.catalog.filters import OfferingFilter
 from server.core.catalog.history import PRICE_FIELDS, offering_key, offering_price_changes, price_at
 from server.core.catalog.rows import Row
 
@@ -118,19 +118,6 @@ def _tier(raw: Any) -> PriceTier:
         cache_read_price=dec("cache_read_price"),
         cache_write_price=dec("cache_write_price"),
     )
-
-
-@strawberry.enum(
-    description="What kind of listing an offering is. PAID: a production API with a price "
-    "card. FREE_VARIANT: a free tier (a `:free` variant or a $0 listing). PLAYGROUND: a "
-    "free, rate-limited demo endpoint (e.g. GitHub Models, NVIDIA build). PRICE_UNKNOWN: no "
-    "per-token price (self-hosted, subscription plans, or not listed; prices are null)."
-)
-class ListingKind(Enum):
-    PAID = "paid"
-    FREE_VARIANT = "free_variant"
-    PLAYGROUND = "playground"
-    PRICE_UNKNOWN = "price_unknown"
 
 
 @strawberry.type(description="One provider's offering of a model, with its price card.")
@@ -276,20 +263,12 @@ class OfferingFilterInput:
         return OfferingFilter(self.provider, statuses, self.free_only, self.max_input_price, kinds)
 
 
-@strawberry.enum(name="OfferingSortField")
-class OfferingSortFieldEnum(Enum):
-    INPUT_PRICE = "input_price"
-    OUTPUT_PRICE = "output_price"
-    PROVIDER = "provider"
-    CONTEXT_WINDOW = "context_window"
-
-
 @strawberry.input
 class OfferingSortInput:
-    field: OfferingSortFieldEnum = strawberry.field(
-        default=OfferingSortFieldEnum.INPUT_PRICE, description="What to sort by."
+    field: OfferingSortField = strawberry.field(
+        default=OfferingSortField.INPUT_PRICE, description="What to sort by."
     )
     descending: bool = strawberry.field(default=False, description="Largest first.")
 
     def to_sort(self) -> tuple[OfferingSortField, bool]:
-        return OfferingSortField(self.field.value), self.descending
+        return self.field, self.descending

@@ -19,9 +19,8 @@ import strawberry
 
 from schema.errors import StaleCursor
 from server.core.errors import ValidationError
+from server.core.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
 _PREFIX = "c1:"
 
 N = TypeVar("N")

@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from schema.context import Info
+from schema.enums import ProviderKind, ProviderSortField
 from schema.pagination import Connection, build_connection, fingerprint, page_window
-from server.core.catalog.providers import (
-    ProviderFilter,
-    ProviderSortField,
-    list_providers,
-)
+from server.core.catalog.providers import ProviderFilter, list_providers
 from server.core.catalog.rows import Row
 
 if TYPE_CHECKING:
     from schema.models import Model, ModelFilterInput, ModelSortInput
-
-
-@strawberry.enum
-class ProviderKind(Enum):
-    LAB = "lab"
-    HOST = "host"
-    ROUTER = "router"
-
-
-@strawberry.enum
-class ProviderSort(Enum):
-    NAME = "name"
-    MODEL_COUNT = "model_count"
-    OFFERING_COUNT = "offering_count"
 
 
 @strawberry.type(description="Who makes or serves models: a lab, a host or a router.")
@@ -105,7 +87,7 @@ class ProviderQueries:
         self,
         info: Info,
         filter: ProviderFilterInput | None = None,
-        sort: ProviderSort = ProviderSort.NAME,
+        sort: ProviderSortField = ProviderSortField.NAME,
         descending: bool = False,
         first: int | None = None,
         after: str | None = None,
@@ -117,9 +99,7 @@ class ProviderQueries:
         version = await info.context.db.catalog_version()
         window = page_window(first, after, fingerprint("providers", flt, sort, descending, version))
         page = await info.context.db.run(
-            lambda conn: list_providers(
-                conn, flt, ProviderSortField(sort.value), descending, window.limit, window.offset
-            )
+            lambda conn: list_providers(conn, flt, sort, descending, window.limit, window.offset)
         )
         return build_connection(page.rows, page.total, window, provider_from_row)
 

@@ -15,11 +15,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from schema.context import Info
-from schema.models import Source
+from schema.enums import Source
 from schema.pagination import Connection, build_connection, fingerprint, page_window
 from server.core.catalog.rows import Row
 from server.core.catalog.sync_runs import list_sync_runs, sync_run_by_id
 from server.core.errors import NotFound, ServiceUnavailable
+from server.core.vocabulary import RunStatus, RunTrigger
 from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
 
 PROGRESS_POLL_S = 0.25
@@ -182,7 +183,7 @@ class SyncMutations:
         if service is None:
             raise ServiceUnavailable("the sync service is not running on this server")
         names = [s.value for s in sources] if sources else None
-        outcome = await service.trigger("admin", names)
+        outcome = await service.trigger(RunTrigger.ADMIN, names)
         if isinstance(outcome, SyncAlreadyRunning):
             return SyncAlreadyRunningResult(
                 running_run_id=outcome.run_id,
@@ -214,7 +215,7 @@ class SyncSubscriptions:
                         run_id=run_id, kind="source_finished", source=source,
                         stats=source_stats(source, stats), run_status=row["status"],
                     )  # fmt: skip
-            if row["status"] != "running":
+            if row["status"] != RunStatus.RUNNING:
                 yield SyncProgressEvent(
                     run_id=run_id, kind="run_finished", source=None, stats=None,
                     run_status=row["status"],

@@ -15,7 +15,8 @@ from typing import Any
 from graphql import GraphQLError, StringValueNode, ValidationRule
 
 from server.core.errors import ValidationError
-from server.core.storable_text import MAX_TEXT_LENGTH, NUL
+from server.core.limits import MAX_TEXT_LENGTH
+from server.core.storable_text import NUL
 
 MESSAGE = "text arguments must not contain NUL (U+0000) characters"
 

@@ -42,6 +42,7 @@ from server.core.errors import (
     PayloadTooLarge,
     ValidationError,
 )
+from server.core.limits import MAX_REQUEST_BYTES
 from server.http import metrics
 from server.http.etag import not_modified
 from server.http.keys import CATALOG_VERSION, RESPONSE_CACHE, SETTINGS
@@ -51,7 +52,6 @@ log = logging.getLogger(__name__)
 CACHE_TTL_S = 3600
 CONTEXT_KEY = web.RequestKey("graphql_context", Context)
 VERSION_HEADER = "X-Catalog-Version"
-MAX_MESSAGE_BYTES = 1024 * 1024  # a websocket message, as server.http.app's HTTP body limit
 _HITS = metrics.CACHE_HITS.labels("graphql")
 _MISSES = metrics.CACHE_MISSES.labels("graphql")
 
@@ -142,7 +142,7 @@ class CatalogGraphQLView(GraphQLView[Context, None]):
     ) -> web.WebSocketResponse:
         """As Strawberry's, with messages capped like HTTP bodies (aiohttp allows 4 MiB)."""
         ws = web.WebSocketResponse(
-            protocols=[subprotocol] if subprotocol else [], max_msg_size=MAX_MESSAGE_BYTES
+            protocols=[subprotocol] if subprotocol else [], max_msg_size=MAX_REQUEST_BYTES
         )
         await ws.prepare(request)
         return ws

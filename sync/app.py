@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 from apscheduler.triggers.cron import CronTrigger
 
+from server.core.vocabulary import RunTrigger
 from server.http.keys import ENGINE, SCHEDULER, SETTINGS
 from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
 from sync.service import SyncService
@@ -55,6 +56,6 @@ async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def scheduled_sync(service: SyncService) -> None:
-    outcome = await service.trigger("schedule")
+    outcome = await service.trigger(RunTrigger.SCHEDULE)
     if isinstance(outcome, SyncAlreadyRunning):
         log.info("scheduled sync skipped: run %s is already running", outcome.run_id)

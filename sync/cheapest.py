@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
-from server.core.tables import PAID_KINDS, WITH_FREE_KINDS
+from server.core.vocabulary import PAID_KINDS, WITH_FREE_KINDS
 
 _REFRESH = """
 WITH best AS (

@@ -17,16 +17,21 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from server.core.settings import Settings
+from server.core.vocabulary import SOURCES, RunStatus, RunTrigger, Source
 from sync.pipeline import RunResult
 
 EXIT_OK, EXIT_FAILURE, EXIT_PARTIAL = 0, 1, 3
 # source -> (settings attribute, flat file name, file inside the source's own folder;
 # None: the folder's one first page, i.e. a *.json that is not *.pageN.json / *.headers.json)
 FROM_DIR_LAYOUTS: dict[str, tuple[str, str, str | None]] = {
-    "models.dev": ("models_dev_url", "models.dev.json", "api.json"),  # or models_dev.json
-    "openrouter": ("openrouter_url", "openrouter.json", "models.json"),
-    "huggingface": ("huggingface_url", "huggingface.json", None),
-    "artificialanalysis": ("artificial_analysis_url", "artificialanalysis.json", "models.json"),
+    Source.MODELS_DEV: ("models_dev_url", "models.dev.json", "api.json"),  # or models_dev.json
+    Source.OPENROUTER: ("openrouter_url", "openrouter.json", "models.json"),
+    Source.HUGGINGFACE: ("huggingface_url", "huggingface.json", None),
+    Source.ARTIFICIAL_ANALYSIS: (
+        "artificial_analysis_url",
+        "artificialanalysis.json",
+        "models.json",
+    ),
 }
 FROM_DIR_FILES = {attr: flat for attr, flat, _ in FROM_DIR_LAYOUTS.values()}
 _NOT_FIRST_PAGE = re.compile(r"\.(page\d+|headers)\.json\Z")
@@ -39,8 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--source",
         action="append",
         metavar="NAME",
-        help="sync only this source (repeatable): models.dev, openrouter, huggingface, "
-        "artificialanalysis",
+        help="sync only this source (repeatable): " + ", ".join(SOURCES),
     )
     parser.add_argument(
         "--from-dir",
@@ -110,8 +114,11 @@ def print_summary(result: RunResult, out: TextIO = sys.stdout) -> None:
     print(f"sync run {result.run_id}: {result.status} - {result.message}", file=out)
 
 
+_EXIT_CODES: dict[str, int] = {RunStatus.SUCCEEDED: EXIT_OK, RunStatus.PARTIAL: EXIT_PARTIAL}
+
+
 def exit_code(result: RunResult) -> int:
-    return {"succeeded": EXIT_OK, "partial": EXIT_PARTIAL}.get(result.status, EXIT_FAILURE)
+    return _EXIT_CODES.get(result.status, EXIT_FAILURE)
 
 
 async def run_cli_sync(settings: Settings, sources: list[str] | None) -> RunResult:
@@ -133,7 +140,7 @@ async def run_cli_sync(settings: Settings, sources: list[str] | None) -> RunResu
         printer = asyncio.create_task(show_progress())
         await asyncio.sleep(0)  # let the printer subscribe before the run starts
         try:
-            return await service.run("cli", sources)
+            return await service.run(RunTrigger.CLI, sources)
         finally:
             printer.cancel()
     finally:

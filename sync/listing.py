@@ -1,6 +1,6 @@
 """What kind of listing an offering is, and what its $0 means. Pure.
 
-Kinds (server.core.tables.LISTING_KINDS), decided in this order:
+Kinds (server.core.vocabulary.ListingKind), decided in this order:
 1. `price_unknown`: the provider sells subscriptions or runs on your own machine
    (`unpriced` in sync/data/listing_kinds.json) and lists $0 -> the prices become NULL,
    because that $0 is "no per-token price", not "free"; also any listing with neither an
@@ -20,6 +20,7 @@ from importlib import resources
 
 import orjson
 
+from server.core.vocabulary import ListingKind
 from sync.records import Prices
 
 _FREE_SUFFIXES = (":free", "-free")
@@ -37,15 +38,17 @@ def _all_zero(prices: Prices) -> bool:
     return bool(known) and all(v == 0 for v in known)
 
 
-def classify(provider_id: str, provider_model_id: str, prices: Prices) -> tuple[Prices, str]:
+def classify(
+    provider_id: str, provider_model_id: str, prices: Prices
+) -> tuple[Prices, ListingKind]:
     """The listing kind, and the prices to store (a $0 that means unknown becomes NULL)."""
     playground, unpriced = _providers()
     if provider_id in unpriced and (_all_zero(prices) or prices.input_price is None):
-        return Prices(variable=prices.variable), "price_unknown"
+        return Prices(variable=prices.variable), ListingKind.PRICE_UNKNOWN
     if provider_id in playground:
-        return prices, "playground"
+        return prices, ListingKind.PLAYGROUND
     if provider_model_id.lower().endswith(_FREE_SUFFIXES) or _all_zero(prices):
-        return replace(prices, is_free=_all_zero(prices)), "free_variant"
+        return replace(prices, is_free=_all_zero(prices)), ListingKind.FREE_VARIANT
     if prices.input_price is None and prices.output_price is None and not prices.variable:
-        return prices, "price_unknown"
-    return prices, "paid"
+        return prices, ListingKind.PRICE_UNKNOWN
+    return prices, ListingKind.PAID

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.core.vocabulary import ProviderKind
 from sync.aa_match import CatalogKeys, match_all
 from sync.aliases import point_aliases
 from sync.host_match import Guard, LabIndex, is_lab_entry, lab_form, match_host, own_model_id
@@ -429,5 +430,5 @@ def _collect_providers(catalog: Catalog, sources: list[Normalized]) -> None:
     for provider_id, _ in catalog.offerings:
         if provider_id not in catalog.providers:
             name = "OpenRouter" if provider_id == "openrouter" else provider_id
-            kind = "router" if provider_id == "openrouter" else None
+            kind = ProviderKind.ROUTER if provider_id == "openrouter" else None
             catalog.providers[provider_id] = ProviderRecord(provider_id, name, kind)

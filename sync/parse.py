@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
+from server.core.limits import MAX_RECORD_PRICE, MAX_RECORD_TEXT_LENGTH
 from sync.records import InvalidRecord, JsonObject
 
 PER_MILLION = Decimal(1_000_000)
@@ -15,14 +16,7 @@ EXACT = Context(prec=200)
 # the 200-digit arithmetic or a NUMERIC column, so the record is refused instead.
 _LARGEST_EXPONENT = 40
 _SMALLEST_EXPONENT = -60
-# An id or name longer than this is garbage, and it could not be stored: a btree index entry
-# holds at most ~2.7 kB (500 characters of 4-byte UTF-8 fit), and one such record would
-# fail the whole write transaction instead of being counted invalid.
-MAX_TEXT_CHARS = 500
-# USD per 1M tokens (or per request / image). The dearest real list price is in the hundreds;
-# anything above this is a unit mistake upstream (e.g. a per-1M number in a per-token field,
-# which would read as billions) and is refused rather than stored as a price.
-MAX_PRICE = Decimal(100_000)
+MAX_PRICE = Decimal(MAX_RECORD_PRICE)
 
 
 def obj(value: Any, what: str) -> JsonObject:
@@ -34,8 +28,8 @@ def obj(value: Any, what: str) -> JsonObject:
 def text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidRecord(f"{what} is missing or not a string")
-    if len(value) > MAX_TEXT_CHARS:
-        raise InvalidRecord(f"{what} is longer than {MAX_TEXT_CHARS} characters")
+    if len(value) > MAX_RECORD_TEXT_LENGTH:
+        raise InvalidRecord(f"{what} is longer than {MAX_RECORD_TEXT_LENGTH} characters")
     return value
 
 

@@ -19,6 +19,7 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type informat
 import orjson
 
 from server.core.settings import Settings
+from server.core.vocabulary import RunStatus, SourceStatus
 from sync import runs
 from sync.fetch import Fetcher, FetchLimits, SourceFailure, SourceSkipped
 from sync.merge import Catalog, merge
@@ -46,7 +47,7 @@ USER_AGENT = "effect-models-sync (+https://github.com/effect-models)"
 @dataclass
 class SourceOutcome:
     source: str
-    status: str  # succeeded | failed | skipped
+    status: SourceStatus
     normalized: Normalized | None = None
     error: str | None = None
     duration_ms: int = 0
@@ -101,19 +102,23 @@ async def _fetch_one(source: str, fetcher: Fetcher, settings: Settings) -> Sourc
         normalized = await asyncio.to_thread(
             lambda: NORMALIZERS[source](RECORD_SPLITTERS[source](document))
         )
-        outcome = SourceOutcome(source, "succeeded", normalized)
+        outcome = SourceOutcome(source, SourceStatus.SUCCEEDED, normalized)
     except SourceSkipped as exc:
-        outcome = SourceOutcome(source, "skipped", error=str(exc))
+        outcome = SourceOutcome(source, SourceStatus.SKIPPED, error=str(exc))
     except SourceFailure as exc:
-        outcome = SourceOutcome(source, "failed", error=str(exc))
+        outcome = SourceOutcome(source, SourceStatus.FAILED, error=str(exc))
     except TimeoutError:
         outcome = SourceOutcome(
-            source, "failed", error=f"timed out after SYNC_TIMEOUT_MS={settings.sync_timeout_ms}"
+            source,
+            SourceStatus.FAILED,
+            error=f"timed out after SYNC_TIMEOUT_MS={settings.sync_timeout_ms}",
         )
     except Exception as exc:
         # A bug or a surprise in one adapter must not take the other three sources down.
         log.exception("sync source %s failed unexpectedly", source)
-        outcome = SourceOutcome(source, "failed", error=f"unexpected {type(exc).__name__}: {exc}")
+        outcome = SourceOutcome(
+            source, SourceStatus.FAILED, error=f"unexpected {type(exc).__name__}: {exc}"
+        )
     outcome.duration_ms = int((time.monotonic() - started) * 1000)
     return outcome
 
@@ -139,11 +144,11 @@ async def run_pipeline(
     on_source: ProgressCallback | None = None,
 ) -> RunResult:
     outcomes = await _fetch_all(conn, settings, run_id, sources, limits, on_source)
-    succeeded = {s: o for s, o in outcomes.items() if o.status == "succeeded"}
+    succeeded = {s: o for s, o in outcomes.items() if o.status == SourceStatus.SUCCEEDED}
     if not succeeded:
         stats = {s: o.stats() for s, o in outcomes.items()}
-        any_failed = any(o.status == "failed" for o in outcomes.values())
-        status = "failed" if any_failed else "succeeded"
+        any_failed = any(o.status == SourceStatus.FAILED for o in outcomes.values())
+        status = RunStatus.FAILED if any_failed else RunStatus.SUCCEEDED
         return RunResult(run_id, status, _message(outcomes, None), stats)
     normalized = [o.normalized for o in succeeded.values() if o.normalized is not None]
     for source in NORMALIZERS:
@@ -159,10 +164,10 @@ async def run_pipeline(
     stats = _final_stats(outcomes, catalog, written)
     for source, source_stats in stats.items():
         await runs.record_source(conn, run_id, source, source_stats)
-    partial = any(o.status == "failed" for o in outcomes.values())
+    partial = any(o.status == SourceStatus.FAILED for o in outcomes.values())
     return RunResult(
         run_id,
-        "partial" if partial else "succeeded",
+        RunStatus.PARTIAL if partial else RunStatus.SUCCEEDED,
         _message(outcomes, written),
         stats,
         changes=len(written.changes),
@@ -220,7 +225,7 @@ def _final_stats(
     stats = {}
     for source, outcome in outcomes.items():
         entry = outcome.stats()
-        if outcome.status == "succeeded":
+        if outcome.status == SourceStatus.SUCCEEDED:
             entry.update(
                 upserted=written.upserted[source],
                 unchanged=written.unchanged[source],
@@ -235,7 +240,7 @@ def _final_stats(
 def _message(outcomes: dict[str, SourceOutcome], written: WriteStats | None) -> str:
     parts = []
     for source, outcome in outcomes.items():
-        if outcome.status == "succeeded":
+        if outcome.status == SourceStatus.SUCCEEDED:
             parts.append(f"{source} ok")
         else:
             parts.append(f"{source} {outcome.status}: {outcome.error}")

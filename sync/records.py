@@ -13,6 +13,7 @@ from typing import Any
 
 from server.core.storable_text import NUL
 from server.core.tables import OFFERING_PRICE_COLUMNS
+from server.core.vocabulary import ListingKind
 
 JsonObject = dict[str, Any]
 
@@ -98,7 +99,7 @@ class OfferingFacts:
     max_output_tokens: int | None = None
     expires_on: date | None = None
     deprecated: bool = False
-    listing_kind: str = "paid"  # server.core.tables.LISTING_KINDS, decided by sync.listing
+    listing_kind: str = ListingKind.PAID  # decided by sync.listing
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.core.errors import InvalidInput
 from server.core.settings import Settings
-from server.core.tables import RUN_TRIGGERS, SOURCES
+from server.core.vocabulary import RUN_TRIGGERS, SOURCES, RunStatus, RunTrigger
 from sync import lock, runs
 from sync.fetch import FetchLimits
 from sync.interface import (  # SYNC_SERVICE re-exported: callers before sync.interface
@@ -77,7 +77,7 @@ class SyncService:
     # ------------------------------------------------------------ public interface
 
     async def trigger(
-        self, trigger: str = "admin", sources: Sequence[str] | None = None
+        self, trigger: str = RunTrigger.ADMIN, sources: Sequence[str] | None = None
     ) -> SyncStarted | SyncAlreadyRunning:
         """Start a run in the background; return at once with its id, or who holds the lock."""
         claimed = await self._claim(trigger, sources)
@@ -91,7 +91,9 @@ class SyncService:
         task.add_done_callback(self._tasks.discard)
         return SyncStarted(run_id)
 
-    async def run(self, trigger: str = "cli", sources: Sequence[str] | None = None) -> RunResult:
+    async def run(
+        self, trigger: str = RunTrigger.CLI, sources: Sequence[str] | None = None
+    ) -> RunResult:
         """Run in the foreground (CLI). Returns status `already_running` if the lock is held."""
         claimed = await self._claim(trigger, sources)
         if isinstance(claimed, SyncAlreadyRunning):
@@ -158,21 +160,21 @@ class SyncService:
     ) -> RunResult:
         self._emit(SyncEvent("run_started", run_id, stats={"sources": sources}))
         started = time.monotonic()
-        result = RunResult(run_id, "failed", "interrupted before finishing")
+        result = RunResult(run_id, RunStatus.FAILED, "interrupted before finishing")
         try:
             result = await run_pipeline(
                 conn, self._settings, run_id, sources, limits=self._limits,
                 on_source=lambda s, st: self._on_source(run_id, s, st),
             )  # fmt: skip
         except asyncio.CancelledError:
-            result = RunResult(run_id, "failed", "cancelled (the process is shutting down)")
+            result = RunResult(run_id, RunStatus.FAILED, "cancelled (the process is shutting down)")
             raise
         except Exception as exc:
             log.exception("sync run %d failed", run_id)
-            result = RunResult(run_id, "failed", f"{type(exc).__name__}: {exc}")
+            result = RunResult(run_id, RunStatus.FAILED, f"{type(exc).__name__}: {exc}")
         finally:
             # The start-up sync reports itself, per source (sync.startup): no second summary.
-            await self._finish(conn, result, announce=trigger != "startup")
+            await self._finish(conn, result, announce=trigger != RunTrigger.STARTUP)
             self._notify_finished(trigger, result, time.monotonic() - started)
         if result.catalog_version is not None and result.changes:
             await self._publish(run_id, result.catalog_version)
@@ -194,9 +196,11 @@ class SyncService:
             with contextlib.suppress(Exception):
                 await conn.close()
         # A failed run is an ERROR and a partial one a WARNING: alerting on log levels works.
-        level = {"failed": logging.ERROR, "partial": logging.WARNING}.get(
-            result.status, logging.INFO
-        )
+        levels: dict[str, int] = {
+            RunStatus.FAILED: logging.ERROR,
+            RunStatus.PARTIAL: logging.WARNING,
+        }
+        level = levels.get(result.status, logging.INFO)
         if announce:
             log.log(
                 level, "sync run %d %s: %s (fetched %d, stored %d, changed %d)",

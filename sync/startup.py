@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.core.vocabulary import RunStatus, RunTrigger, Source, SourceStatus
 from sync.pipeline import RunResult
 from sync.service import SyncService
 
@@ -47,7 +48,7 @@ async def sync_if_empty(service: SyncService, engine: AsyncEngine) -> RunResult 
             "catalog is empty: syncing once from the upstreams now "
             "(SYNC_ON_STARTUP=false turns this off)"
         )
-        result = await service.run("startup")
+        result = await service.run(RunTrigger.STARTUP)
         await _report(result, engine)
         return result
     except asyncio.CancelledError:
@@ -63,7 +64,7 @@ async def _report(result: RunResult, engine: AsyncEngine) -> None:
         log.info("start-up sync: another replica is syncing (run %s)", result.held_by)
         return
     stats = result.source_stats
-    if stats and not any(s.get("status") == "succeeded" for s in stats.values()):
+    if stats and not any(s.get("status") == SourceStatus.SUCCEEDED for s in stats.values()):
         # The one line of a start without network (the run is also in the sync history).
         log.warning(
             "start-up sync: no upstream could be reached (%s); the catalog stays empty; %s",
@@ -72,10 +73,10 @@ async def _report(result: RunResult, engine: AsyncEngine) -> None:
         )
         return
     for source, entry in stats.items():
-        level = logging.WARNING if entry.get("status") == "failed" else logging.INFO
+        level = logging.WARNING if entry.get("status") == SourceStatus.FAILED else logging.INFO
         log.log(level, "start-up sync: %s", source_line(source, entry))
     models, offerings, paid, providers = await _counts(engine)
-    ok = result.status == "succeeded"
+    ok = result.status == RunStatus.SUCCEEDED
     log.log(
         logging.INFO if ok else logging.WARNING,
         "start-up sync %s: the catalog now holds %d models, %d offerings (%d paid) "
@@ -92,7 +93,7 @@ async def _report(result: RunResult, engine: AsyncEngine) -> None:
 def source_line(source: str, entry: dict[str, Any]) -> str:
     status = entry.get("status", "?")
     seconds = int(entry.get("duration_ms") or 0) / 1000
-    if status == "succeeded":
+    if status == SourceStatus.SUCCEEDED:
         return (
             f"{source} ok: {entry.get('fetched', 0)} records fetched, "
             f"{entry.get('upserted', 0)} stored, {entry.get('invalid', 0)} invalid "
@@ -104,7 +105,9 @@ def source_line(source: str, entry: dict[str, Any]) -> str:
 def _first_error(stats: dict[str, dict[str, Any]]) -> str:
     """One failed source's reason, models.dev's first: the others usually say the same."""
     failed = sorted(
-        (source != "models.dev", source) for source, e in stats.items() if e["status"] == "failed"
+        (source != Source.MODELS_DEV, source)
+        for source, e in stats.items()
+        if e["status"] == SourceStatus.FAILED
     )
     if not failed:
         return "every source was skipped"

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
 from server.core.tables import offering_entity_id
+from server.core.vocabulary import ChangeEntity, ChangeKind, EntityStatus
 from sync.bulk import content_hash, copy_upsert, to_json
 from sync.cheapest import refresh_cheapest_prices
 from sync.merge import Catalog
@@ -44,9 +45,9 @@ _SELECT_OFFERINGS = (
 
 @dataclass
 class Change:
-    entity: str
+    entity: ChangeEntity
     entity_id: str
-    kind: str
+    kind: ChangeKind
     model_id: str | None = None
     provider_id: str | None = None
     field: str | None = None
@@ -62,8 +63,10 @@ class WriteStats:
     removed: Counter[str] = field(default_factory=Counter)
     rows_written: int = 0
 
-    def change(self, *args: Any, **kwargs: Any) -> None:
-        self.changes.append(Change(*args, **kwargs))
+    def change(
+        self, entity: ChangeEntity, entity_id: str, kind: ChangeKind, **details: Any
+    ) -> None:
+        self.changes.append(Change(entity, entity_id, kind, **details))
 
 
 def _json_value(value: Any) -> Any:
@@ -106,7 +109,7 @@ async def _write_providers(conn: asyncpg.Connection, catalog: Catalog, stats: Wr
         row = (p.id, p.name, p.kind, p.api_url, p.doc_url, list(p.env_vars), p.npm_package)
         old = current.get(p.id)
         if old is None:
-            stats.change("provider", p.id, "added", provider_id=p.id)
+            stats.change(ChangeEntity.PROVIDER, p.id, ChangeKind.ADDED, provider_id=p.id)
         elif tuple(old.values()) == row:
             continue
         rows.append(row)
@@ -126,14 +129,14 @@ async def _write_models(conn: asyncpg.Connection, catalog: Catalog, stats: Write
         digest = content_hash(model)
         old = current.get(mid)
         if old is None:
-            stats.change("model", mid, "added", model_id=mid)
+            stats.change(ChangeEntity.MODEL, mid, ChangeKind.ADDED, model_id=mid)
         elif old["content_hash"] == digest and old["missing_syncs"] == 0:
             continue
-        elif old["status"] == "removed":
-            stats.change("model", mid, "restored", model_id=mid)
+        elif old["status"] == EntityStatus.REMOVED:
+            stats.change(ChangeEntity.MODEL, mid, ChangeKind.RESTORED, model_id=mid)
         elif old["status"] != model["status"]:
-            stats.change("model", mid, "status_changed", model_id=mid, field="status",
-                         old=old["status"], new=model["status"])  # fmt: skip
+            stats.change(ChangeEntity.MODEL, mid, ChangeKind.STATUS_CHANGED, model_id=mid,
+                         field="status", old=old["status"], new=model["status"])  # fmt: skip
         rows.append((*(model[c] for c in MODEL_COLUMNS), digest, 0, None))
     stats.rows_written += await copy_upsert(
         conn, "models", (*MODEL_COLUMNS, "content_hash", "missing_syncs", "removed_at"), rows,
@@ -141,9 +144,9 @@ async def _write_models(conn: asyncpg.Connection, catalog: Catalog, stats: Write
     )  # fmt: skip
     missing = [
         (mid, old) for mid, old in current.items()
-        if mid not in catalog.models and old["status"] != "removed"
+        if mid not in catalog.models and old["status"] != EntityStatus.REMOVED
     ]  # fmt: skip
-    await _count_missing(conn, "models", "id", missing, stats, entity="model")
+    await _count_missing(conn, "models", "id", missing, stats, entity=ChangeEntity.MODEL)
 
 
 async def _count_missing(
@@ -152,7 +155,7 @@ async def _count_missing(
     key: str,
     missing: list[tuple[Any, asyncpg.Record]],
     stats: WriteStats,
-    entity: str,
+    entity: ChangeEntity,
 ) -> None:
     """missing_syncs + 1; at the grace limit the row becomes `removed` with an event."""
     if not missing:
@@ -161,15 +164,17 @@ async def _count_missing(
     for ident, old in missing:
         if old["missing_syncs"] + 1 >= REMOVAL_GRACE:
             removed.append(ident)
-            model_id = ident if entity == "model" else old["model_id"]
-            provider_id = old["provider_id"] if entity == "offering" else None
+            model_id = ident if entity == ChangeEntity.MODEL else old["model_id"]
+            provider_id = old["provider_id"] if entity == ChangeEntity.OFFERING else None
             entity_id = (
                 ident
-                if entity == "model"
+                if entity == ChangeEntity.MODEL
                 else offering_entity_id(old["provider_id"], old["provider_model_id"])
             )
-            stats.change(entity, entity_id, "removed", model_id=model_id, provider_id=provider_id)
-            if entity == "offering":
+            stats.change(
+                entity, entity_id, ChangeKind.REMOVED, model_id=model_id, provider_id=provider_id
+            )
+            if entity == ChangeEntity.OFFERING:
                 stats.removed[old["source"]] += 1
     ids = [ident for ident, _ in missing]
     await conn.execute(
@@ -208,10 +213,10 @@ async def _write_offerings(
     )  # fmt: skip
     missing = [
         (old["id"], old) for key, old in current.items()
-        if key not in catalog.offerings and old["status"] != "removed"
+        if key not in catalog.offerings and old["status"] != EntityStatus.REMOVED
         and old["source"] in succeeded
     ]  # fmt: skip
-    await _count_missing(conn, "offerings", "id", missing, stats, entity="offering")
+    await _count_missing(conn, "offerings", "id", missing, stats, entity=ChangeEntity.OFFERING)
 
 
 def _offering_changes(
@@ -221,18 +226,22 @@ def _offering_changes(
     ident = offering_entity_id(provider_id, provider_model_id)
     common = {"model_id": new["model_id"], "provider_id": provider_id}
     if old is None:
-        stats.change("offering", ident, "added", **common)
+        stats.change(ChangeEntity.OFFERING, ident, ChangeKind.ADDED, **common)
         return
-    if old["status"] == "removed":
-        stats.change("offering", ident, "restored", **common)
+    if old["status"] == EntityStatus.REMOVED:
+        stats.change(ChangeEntity.OFFERING, ident, ChangeKind.RESTORED, **common)
     elif old["status"] != new["status"]:
-        stats.change("offering", ident, "status_changed", field="status",
+        stats.change(ChangeEntity.OFFERING, ident, ChangeKind.STATUS_CHANGED, field="status",
                      old=old["status"], new=new["status"], **common)  # fmt: skip
-    for kind, names in (("price_changed", PRICE_FIELDS), ("limits_changed", _LIMITS)):
+    for kind, names in (
+        (ChangeKind.PRICE_CHANGED, PRICE_FIELDS),
+        (ChangeKind.LIMITS_CHANGED, _LIMITS),
+    ):
         for name in names:
             if old[name] != new[name]:
-                stats.change("offering", ident, kind, field=name, old=_json_value(old[name]),
-                             new=_json_value(new[name]), **common)  # fmt: skip
+                stats.change(ChangeEntity.OFFERING, ident, kind, field=name,
+                             old=_json_value(old[name]), new=_json_value(new[name]),
+                             **common)  # fmt: skip
 
 
 async def _write_scores(
@@ -250,8 +259,9 @@ async def _write_scores(
         if old is not None and old["value"] == score["value"] and old["unit"] == score["unit"]:
             continue
         if old is not None and old["value"] != score["value"]:
-            stats.change("score", "/".join(key), "score_changed", model_id=key[0],
-                         field=key[2], old=str(old["value"]), new=str(score["value"]))  # fmt: skip
+            stats.change(ChangeEntity.SCORE, "/".join(key), ChangeKind.SCORE_CHANGED,
+                         model_id=key[0], field=key[2], old=str(old["value"]),
+                         new=str(score["value"]))  # fmt: skip
         rows.append((*key, score["value"], score["unit"], score["self_reported"]))
     columns = ("model_id", "source", "metric", "variant", "value", "unit", "self_reported")
     stats.rows_written += await copy_upsert(
@@ -259,8 +269,8 @@ async def _write_scores(
     )
     gone = [(k, r) for k, r in current.items() if k not in catalog.scores and k[1] in succeeded]
     for key, old in gone:  # a score the source no longer reports: new value NULL
-        stats.change("score", "/".join(key), "score_changed", model_id=key[0], field=key[2],
-                     old=str(old["value"]), new=None)  # fmt: skip
+        stats.change(ChangeEntity.SCORE, "/".join(key), ChangeKind.SCORE_CHANGED,
+                     model_id=key[0], field=key[2], old=str(old["value"]), new=None)  # fmt: skip
     if gone:
         await conn.execute(
             "DELETE FROM scores WHERE id = ANY($1::bigint[])", [r["id"] for _, r in gone]

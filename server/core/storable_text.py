@@ -10,9 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 NUL = "\x00"
-# The longest search text, name or id either API accepts: no model id or name is longer,
-# and a 250 kB pattern kept PostgreSQL busy for 30 s per request (issue 13).
-MAX_TEXT_LENGTH = 200
 
 
 def holds_nul(value: Any) -> bool:

@@ -30,6 +30,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+# The CHECK constraints and defaults below come from these (a new value needs a migration too).
+from server.core.vocabulary import (
+    CHANGE_ENTITIES,
+    CHANGE_KINDS,
+    ENTITY_STATUSES,
+    LISTING_KINDS,
+    MATCH_METHODS,
+    PROVIDER_KINDS,
+    RUN_STATUSES,
+    RUN_TRIGGERS,
+    SOURCES,
+    EntityStatus,
+    ListingKind,
+    RunStatus,
+)
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -38,29 +54,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 metadata = MetaData(naming_convention=NAMING)
-
-SOURCES = ("models.dev", "openrouter", "huggingface", "artificialanalysis")
-ENTITY_STATUSES = ("active", "deprecated", "removed")
-CHANGE_KINDS = (
-    "added",
-    "removed",
-    "restored",
-    "price_changed",
-    "limits_changed",
-    "status_changed",
-    "score_changed",
-)
-RUN_STATUSES = ("running", "succeeded", "partial", "failed", "abandoned")
-RUN_TRIGGERS = ("schedule", "admin", "cli", "startup")
-MATCH_METHODS = ("exact", "normalized", "hf-id", "name", "override", "minted")
-# What kind of listing an offering is (sync/listing.py decides; README "Listing kinds"):
-# paid = a production API with a price card; free_variant = a free tier or `:free` copy;
-# playground = a rate-limited free demo (github-models, nvidia build...); price_unknown =
-# self-hosted, subscription plans and listings with no per-token price (prices NULL).
-LISTING_KINDS = ("paid", "free_variant", "playground", "price_unknown")
-# The kinds a "cheapest" answer considers by default, and with free tiers included.
-PAID_KINDS = ("paid",)
-WITH_FREE_KINDS = ("paid", "free_variant", "playground")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -87,11 +80,11 @@ providers = Table(
     Column("doc_url", Text),
     Column("env_vars", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("npm_package", Text),
-    Column("status", Text, nullable=False, server_default="active"),
+    Column("status", Text, nullable=False, server_default=EntityStatus.ACTIVE.value),
     _created(),
     Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("removed_at", DateTime(timezone=True)),
-    CheckConstraint("kind IS NULL OR kind IN ('lab', 'host', 'router')", name="kind"),
+    CheckConstraint("kind IS NULL OR " + _in("kind", PROVIDER_KINDS), name="kind"),
     CheckConstraint(_in("status", ENTITY_STATUSES), name="status"),
 )
 
@@ -132,7 +125,7 @@ models = Table(
     Column("cheapest_any_input_price", Numeric),
     Column("cheapest_any_output_price", Numeric),
     Column("sources", ARRAY(Text), nullable=False, server_default=text("'{}'")),
-    Column("status", Text, nullable=False, server_default="active"),
+    Column("status", Text, nullable=False, server_default=EntityStatus.ACTIVE.value),
     Column("content_hash", Text),
     _created(),
     Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -183,12 +176,12 @@ offerings = Table(
     Column("is_free", Boolean, nullable=False, server_default=text("false")),
     # OpenRouter "-1": the price depends on the routed model; prices stay NULL.
     Column("price_variable", Boolean, nullable=False, server_default=text("false")),
-    Column("listing_kind", Text, nullable=False, server_default="paid"),
+    Column("listing_kind", Text, nullable=False, server_default=ListingKind.PAID.value),
     Column("context_window", Integer),
     Column("max_input_tokens", Integer),
     Column("max_output_tokens", Integer),
     Column("expires_on", Date),
-    Column("status", Text, nullable=False, server_default="active"),
+    Column("status", Text, nullable=False, server_default=EntityStatus.ACTIVE.value),
     Column("source", Text, nullable=False),  # the source whose values won
     Column("provenance", JSONB),  # other sources' values, incl. disagreements
     Column("content_hash", Text),
@@ -255,7 +248,7 @@ sync_runs = Table(
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
     Column("trigger", Text, nullable=False),
-    Column("status", Text, nullable=False, server_default="running"),
+    Column("status", Text, nullable=False, server_default=RunStatus.RUNNING.value),
     Column("sources", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("finished_at", DateTime(timezone=True)),
@@ -292,7 +285,7 @@ changes = Table(
     Column("old_value", JSONB),
     Column("new_value", JSONB),
     CheckConstraint(_in("kind", CHANGE_KINDS), name="kind"),
-    CheckConstraint(_in("entity", ("model", "offering", "provider", "score")), name="entity"),
+    CheckConstraint(_in("entity", CHANGE_ENTITIES), name="entity"),
     Index("ix_changes_at_id", "at", "id"),
     Index("ix_changes_model_id_at", "model_id", "at"),
     Index("ix_changes_provider_id_at", "provider_id", "at"),

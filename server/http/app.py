@@ -11,6 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from schema.view import setup_graphql
 from server.core.database import create_engine, wait_for_database
+from server.core.limits import MAX_REQUEST_BYTES
 from server.core.redis_client import CircuitBreaker, connect_redis
 from server.core.settings import Settings
 from server.http.catalog_cache import catalog_cache_ctx
@@ -25,9 +26,6 @@ from sync.interface import SYNC_SERVICE
 from sync.pipeline import RunResult
 
 log = logging.getLogger(__name__)
-
-# Request bodies above this are refused with 413 (GraphQL documents are small).
-MAX_REQUEST_BYTES = 1024 * 1024
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -29,7 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 from server.core.catalog.freshness import SUCCESS_STATUSES
-from server.core.tables import SOURCES, models, offerings
+from server.core.tables import models, offerings
+from server.core.vocabulary import ENTITY_STATUSES, SOURCES
 from server.http.keys import ENGINE, READ_ENGINE, SETTINGS
 
 log = logging.getLogger(__name__)
@@ -285,7 +286,7 @@ async def _refresh_catalog_gauges(engine: AsyncEngine) -> None:
 
 def _set_by_status(gauge: Gauge, rows: Any) -> None:
     seen = {str(status): int(count) for status, count in rows}
-    for status in ("active", "deprecated", "removed"):
+    for status in ENTITY_STATUSES:
         gauge.labels(status=status).set(seen.get(status, 0))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from server.core.vocabulary import Source
 from sync import parse
 from sync.fetch import Fetcher, SourceFailure, SourceSkipped
 from sync.identity import canonical_creator, split_variant
@@ -23,7 +24,7 @@ from sync.records import (
 )
 from sync.sources.common import id_keyed_records, normalize_each
 
-SOURCE = "artificialanalysis"
+SOURCE = Source.ARTIFICIAL_ANALYSIS.value  # plain str: orjson takes str keys only
 ATTRIBUTION = "Benchmark data from Artificial Analysis, https://artificialanalysis.ai/"
 _INDEXES = ("intelligence_index", "coding_index", "math_index")
 _SPEED = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from server.core.limits import MAX_RECORD_TEXT_LENGTH
 from server.core.storable_text import holds_nul
-from sync.parse import MAX_TEXT_CHARS
 from sync.records import InvalidRecord, Normalized, RawRecord, SourceItem
 
 # External id given to a row without a usable `id`: kept out of source_records, counted invalid.
@@ -52,8 +52,10 @@ def finish(result: Normalized) -> Normalized:
         if item.external_id in unstorable:
             result.reject(item.external_id, "contains a NUL character")
             continue
-        if len(item.external_id) > MAX_TEXT_CHARS:
-            result.reject(item.external_id, f"id is longer than {MAX_TEXT_CHARS} characters")
+        if len(item.external_id) > MAX_RECORD_TEXT_LENGTH:
+            result.reject(
+                item.external_id, f"id is longer than {MAX_RECORD_TEXT_LENGTH} characters"
+            )
             continue
         if item.external_id in seen:
             result.reject(item.external_id, "duplicate id")
@@ -71,7 +73,7 @@ def _storable(raw: list[RawRecord], unstorable: set[str]) -> list[RawRecord]:
     seen: set[str] = set(unstorable)
     out = []
     for record in raw:
-        if len(record.external_id) <= MAX_TEXT_CHARS and record.external_id not in seen:
+        if len(record.external_id) <= MAX_RECORD_TEXT_LENGTH and record.external_id not in seen:
             seen.add(record.external_id)
             out.append(record)
     return out

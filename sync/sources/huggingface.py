@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from server.core.vocabulary import Source
 from sync import parse
 from sync.fetch import Fetcher, SourceFailure
 from sync.identity import canonical_creator
 from sync.records import InvalidRecord, ModelFacts, Normalized, RawRecord, SourceItem
 from sync.sources.common import id_keyed_records, normalize_each
 
-SOURCE = "huggingface"
+SOURCE = Source.HUGGINGFACE.value  # plain str: orjson takes str keys only
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
 _PAGE_SUFFIX = re.compile(r"\.page(\d+)\.json\Z")
 

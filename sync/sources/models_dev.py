@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from server.core.vocabulary import ProviderKind, Source
 from sync import parse
 from sync.fetch import Fetcher, SourceFailure
 from sync.identity import canonical_creator, identity_data
@@ -26,7 +27,7 @@ from sync.records import (
 )
 from sync.sources.common import finish
 
-SOURCE = "models.dev"
+SOURCE = Source.MODELS_DEV.value  # plain str: orjson takes str keys only
 _COST_FIELDS = {
     "input": "input_price",
     "output": "output_price",
@@ -80,9 +81,9 @@ def normalize_records(raw: list[RawRecord]) -> Normalized:
 def _provider(record: RawRecord) -> ProviderRecord:
     raw = parse.obj(record.payload, "provider")
     data = identity_data()
-    kind = "lab" if record.external_id in data.lab_providers else "host"
+    kind = ProviderKind.LAB if record.external_id in data.lab_providers else ProviderKind.HOST
     if record.external_id in data.routers:
-        kind = "router"
+        kind = ProviderKind.ROUTER
     return ProviderRecord(
         id=record.external_id,
         name=parse.text(raw.get("name"), "name"),

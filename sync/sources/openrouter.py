@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urljoin
 
+from server.core.vocabulary import Source
 from sync import parse
 from sync.fetch import Fetcher, SourceFailure
 from sync.identity import canonical_creator
@@ -26,7 +27,7 @@ from sync.records import (
 )
 from sync.sources.common import id_keyed_records, normalize_each
 
-SOURCE = "openrouter"
+SOURCE = Source.OPENROUTER.value  # plain str: orjson takes str keys only
 PROVIDER_ID = "openrouter"
 MAX_PAGES = 50
 _PER_TOKEN = {

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import insert, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH
 from server.core.database import UNAVAILABLE_MESSAGE
+from server.core.limits import MAX_QUERY_ALIASES, MAX_QUERY_COST, MAX_QUERY_DEPTH
 from server.core.settings import Settings
 from server.core.tables import models, offerings, scores
 from server.http.app import create_app
@@ -88,7 +88,7 @@ async def test_deep_query_refused_without_sql(client: Client, seeded: SeedInfo) 
     body = await refused(client, nested(20))
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
     assert "GRAPHQL_VALIDATION_FAILED" in codes(body)
-    assert MAX_DEPTH < 20
+    assert MAX_QUERY_DEPTH < 20
 
 
 async def test_thousand_aliases_refused_without_sql(client: Client, seeded: SeedInfo) -> None:
@@ -96,13 +96,13 @@ async def test_thousand_aliases_refused_without_sql(client: Client, seeded: Seed
     body = await refused(client, "{ " + aliases + " }")
     message = " ".join(e["message"] for e in body["errors"])
     assert "aliases" in message or "token" in message.lower()
-    assert MAX_ALIASES < 1000
+    assert MAX_QUERY_ALIASES < 1000
 
 
 async def test_aliases_over_limit_but_under_token_limit(client: Client, seeded: SeedInfo) -> None:
-    aliases = " ".join(f"a{i}: catalog {{ version }}" for i in range(MAX_ALIASES + 1))
+    aliases = " ".join(f"a{i}: catalog {{ version }}" for i in range(MAX_QUERY_ALIASES + 1))
     body = await refused(client, "{ " + aliases + " }")
-    assert f"Allowed: {MAX_ALIASES}" in body["errors"][0]["message"]
+    assert f"Allowed: {MAX_QUERY_ALIASES}" in body["errors"][0]["message"]
 
 
 async def test_cost_blow_up_refused_without_sql(client: Client, seeded: SeedInfo) -> None:
@@ -112,7 +112,7 @@ async def test_cost_blow_up_refused_without_sql(client: Client, seeded: SeedInfo
     body = await refused(client, q)
     err = body["errors"][0]
     assert err["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert err["extensions"]["cost"] > MAX_COST
+    assert err["extensions"]["cost"] > MAX_QUERY_COST
 
 
 async def test_syntax_error_is_typed(client: Client, seeded: SeedInfo) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from sync.parse import MAX_TEXT_CHARS
+from server.core.limits import MAX_RECORD_TEXT_LENGTH
 from tests.reliability.conftest import StartReplicas
 from tests.reliability.support.catalogs import SOURCES, Snapshot, input_price
 from tests.reliability.support.hostile import (
@@ -157,7 +157,7 @@ async def _data_attacks(
     assert await scalar(url, ABSURD_OFFERINGS) is None
     assert await scalar(url, ABSURD_MODELS) is None
     assert await scalar(url, ABSURD_SCORES) is None
-    assert await scalar(url, LONGEST_TEXT) <= MAX_TEXT_CHARS  # the 1 MB ones were refused
+    assert await scalar(url, LONGEST_TEXT) <= MAX_RECORD_TEXT_LENGTH  # the 1 MB ones were refused
     page = await call(session, "GET", f"{replica.url}/v1/models?limit=100")
     assert page.status == 200, page
 

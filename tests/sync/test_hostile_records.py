@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.core.limits import MAX_RECORD_TEXT_LENGTH
 from server.core.settings import Settings
-from sync.parse import MAX_TEXT_CHARS
 from sync.service import SyncService
 from sync.sources import huggingface, models_dev, openrouter
 from tests.sync.support import FIXTURES, file_settings
@@ -42,7 +42,7 @@ def test_negative_models_dev_price_is_invalid() -> None:
 
 
 def test_too_long_ids_and_names_are_invalid_and_not_kept_as_raw() -> None:
-    assert MAX_TEXT_CHARS < 600
+    assert MAX_RECORD_TEXT_LENGTH < 600
     long_id = "acme/" + "y" * 600
     result = openrouter.normalize(
         {

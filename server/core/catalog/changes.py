@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.catalog.rows import Row
 from server.core.errors import InvalidInput
-from server.core.tables import CHANGE_KINDS, changes
+from server.core.tables import changes
+from server.core.vocabulary import CHANGE_KINDS
 
 
 @dataclass(frozen=True)

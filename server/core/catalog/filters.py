@@ -11,13 +11,10 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-CAPABILITY_COLUMNS = {
-    "tools": "supports_tools",
-    "reasoning": "supports_reasoning",
-    "structured_output": "supports_structured_output",
-    "attachments": "supports_attachments",
-    "temperature": "supports_temperature",
-}
+from server.core.vocabulary import VISIBLE_STATUSES, Capability
+
+# Each capability is a boolean column of `models`.
+CAPABILITY_COLUMNS = {capability.value: f"supports_{capability.value}" for capability in Capability}
 
 
 @dataclass(frozen=True)
@@ -25,7 +22,7 @@ class ModelFilter:
     search: str | None = None  # ranked trigram/ILIKE on models.search_text
     creator: str | None = None
     provider: str | None = None  # served by (has an active offering from) this provider
-    capabilities: tuple[str, ...] = ()  # all of CAPABILITY_COLUMNS' keys
+    capabilities: tuple[str, ...] = ()  # all of these (server.core.vocabulary.Capability)
     input_modalities: tuple[str, ...] = ()
     output_modalities: tuple[str, ...] = ()
     open_weights: bool | None = None
@@ -33,14 +30,14 @@ class ModelFilter:
     min_max_output_tokens: int | None = None
     max_input_price: Decimal | None = None  # on the cheapest offering
     max_output_price: Decimal | None = None
-    # Has an active offering of one of these listing kinds (server.core.tables.LISTING_KINDS).
+    # Has an active offering of one of these listing kinds (server.core.vocabulary).
     listing_kinds: tuple[str, ...] = ()
     # False: "cheapest" (price filters and sorts) means the cheapest paid offering; True:
     # free tiers and playgrounds count too (server.core.catalog.offerings.cheapest).
     include_free: bool = False
     released_after: date | None = None
     released_before: date | None = None
-    statuses: tuple[str, ...] = ("active", "deprecated")  # removed hidden unless asked
+    statuses: tuple[str, ...] = VISIBLE_STATUSES  # removed hidden unless asked
     source: str | None = None
 
 
@@ -67,7 +64,7 @@ class ModelSort:
 @dataclass(frozen=True)
 class OfferingFilter:
     provider: str | None = None
-    statuses: tuple[str, ...] = ("active", "deprecated")
+    statuses: tuple[str, ...] = VISIBLE_STATUSES
     free_only: bool = False
     max_input_price: Decimal | None = None
     listing_kinds: tuple[str, ...] = ()  # empty: every kind

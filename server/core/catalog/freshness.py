@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core.tables import SOURCES, models, offerings, providers, source_records
+from server.core.tables import models, offerings, providers, source_records
+from server.core.vocabulary import SOURCES, SourceStatus
 
 # A source counts as stale when its last success is older than three default sync periods.
 STALE_AFTER = timedelta(hours=6)
-# Per-source statuses that mean "this source's data was refreshed".
-SUCCESS_STATUSES = ("succeeded", "ok", "success", "unchanged")
+# Per-source statuses that mean "this source's data was refreshed": the sync writes
+# SourceStatus.SUCCEEDED; the other spellings are accepted as they always were.
+SUCCESS_STATUSES = (SourceStatus.SUCCEEDED.value, "ok", "success", "unchanged")
 ATTRIBUTION_TEXT = "Benchmark and performance data provided by Artificial Analysis."
 ATTRIBUTION_URL = "https://artificialanalysis.ai/"
 

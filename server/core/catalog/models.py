@@ -27,14 +27,8 @@ from server.core.catalog.filters import CAPABILITY_COLUMNS, ModelFilter, ModelSo
 from server.core.catalog.rows import Row
 from server.core.catalog_version import read_in
 from server.core.errors import InvalidInput
-from server.core.tables import (
-    ENTITY_STATUSES,
-    LISTING_KINDS,
-    SOURCES,
-    catalog_state,
-    models,
-    offerings,
-)
+from server.core.tables import catalog_state, models, offerings
+from server.core.vocabulary import ENTITY_STATUSES, LISTING_KINDS, SOURCES
 
 # Minimum trigram similarity for a fuzzy (non-substring) search hit.
 SIMILARITY_FLOOR = 0.3

@@ -8,7 +8,7 @@ from typing import Any
 
 from server.core.catalog.filters import OfferingFilter, OfferingSortField
 from server.core.catalog.rows import Row
-from server.core.tables import PAID_KINDS, WITH_FREE_KINDS
+from server.core.vocabulary import PAID_KINDS, WITH_FREE_KINDS
 
 _BIG = Decimal("Infinity")
 

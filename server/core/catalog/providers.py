@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.catalog.rows import Row
 from server.core.tables import models, offerings, providers
+from server.core.vocabulary import VISIBLE_STATUSES
 
 
 class ProviderSortField(StrEnum):
@@ -22,9 +23,9 @@ class ProviderSortField(StrEnum):
 
 @dataclass(frozen=True)
 class ProviderFilter:
-    kind: str | None = None  # lab | host | router
+    kind: str | None = None  # server.core.vocabulary.ProviderKind
     search: str | None = None
-    statuses: tuple[str, ...] = ("active", "deprecated")
+    statuses: tuple[str, ...] = VISIBLE_STATUSES
 
 
 @dataclass(frozen=True)

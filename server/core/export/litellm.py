@@ -30,10 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.core.catalog.rows import Row
 from server.core.export.litellm_providers import BARE_NAME_PROVIDERS, LITELLM_PROVIDERS
 from server.core.tables import models, offerings
+from server.core.vocabulary import VISIBLE_STATUSES, ListingKind
 
 PER_TOKEN = Decimal(1_000_000)
-LISTED_STATUSES = ("active", "deprecated")
-UNBILLABLE_LISTINGS = ("playground", "price_unknown")
+LISTED_STATUSES = VISIBLE_STATUSES
+UNBILLABLE_LISTINGS = (ListingKind.PLAYGROUND.value, ListingKind.PRICE_UNKNOWN.value)
 
 # Our price column -> LiteLLM's per-token field (tiers append `_above_<N>_tokens`).
 _TOKEN_PRICES = {

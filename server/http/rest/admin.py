@@ -10,14 +10,13 @@ from aiohttp import web
 
 from server.core.catalog.sync_runs import list_sync_runs
 from server.core.errors import Conflict, ServiceUnavailable, ValidationError
-from server.core.tables import SOURCES
+from server.core.limits import DEFAULT_SYNC_HISTORY, MAX_SYNC_HISTORY
+from server.core.vocabulary import SOURCES, RunTrigger
 from server.http.auth import require_admin
 from server.http.keys import READ_ENGINE, SETTINGS
 from server.http.rest import params
 from server.http.rest.envelope import json_response
 from sync.interface import SYNC_SERVICE, SyncAlreadyRunning
-
-HISTORY_DEFAULT, HISTORY_MAX = 10, 100
 
 
 def _admin(request: web.Request) -> None:
@@ -63,7 +62,7 @@ async def trigger_sync_handler(request: web.Request) -> web.Response:
     if service is None:
         raise ServiceUnavailable("the sync service is not running in this process")
     try:
-        outcome = await service.trigger("admin", sources)
+        outcome = await service.trigger(RunTrigger.ADMIN, sources)
     except ValueError as exc:
         raise ValidationError(str(exc), details={"parameter": "sources"}) from None
     if isinstance(outcome, SyncAlreadyRunning):
@@ -106,7 +105,7 @@ def history_record(row: Any) -> dict[str, Any]:
 async def sync_history_handler(request: web.Request) -> web.Response:
     _admin(request)
     params.reject_unknown(request.query, ("limit",))
-    limit = params.integer(request.query, "limit", HISTORY_DEFAULT, 1, HISTORY_MAX)
+    limit = params.integer(request.query, "limit", DEFAULT_SYNC_HISTORY, 1, MAX_SYNC_HISTORY)
     async with request.app[READ_ENGINE].connect() as conn:
         page = await list_sync_runs(conn, limit, 0)
     return json_response([history_record(r) for r in page.rows], {"total": page.total})

@@ -10,12 +10,27 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core.catalog.filters import CAPABILITY_COLUMNS, ModelFilter, ModelSort, SortField
+from server.core.catalog.filters import ModelFilter, ModelSort, SortField
 from server.core.catalog.models import list_models, models_by_ids
 from server.core.catalog.related import offerings_by_model_ids
 from server.core.errors import NotFound
+from server.core.limits import (
+    ALL_MODELS_LIMIT,
+    DEFAULT_PAGE_SIZE,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    MAX_TEXT_LENGTH,
+    MAX_TOKEN_COUNT,
+)
 from server.core.storable_text import NUL
-from server.core.tables import ENTITY_STATUSES, LISTING_KINDS, SOURCES
+from server.core.vocabulary import (
+    CAPABILITIES,
+    ENTITY_STATUSES,
+    LISTING_KINDS,
+    MODALITIES,
+    SOURCES,
+    VISIBLE_STATUSES,
+)
 from server.http.rest import params
 from server.http.rest.envelope import envelope
 from server.http.rest.legacy import legacy_model
@@ -23,26 +38,16 @@ from server.http.rest.state import BODY_CACHE, read_snapshot
 
 LIST_TTL_S = 3600
 MODEL_TTL_S = 7200
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
-MAX_OFFSET = 1_000_000
-# `all=true` returns every matching model; this bounds one response if the catalog explodes.
-ALL_LIMIT = 100_000
-MODALITIES = ("text", "image", "audio", "video", "pdf", "file")
 
-# Public sort names (camelCase, like the JSON fields) -> catalog sort fields.
-SORT_FIELDS: dict[str, SortField] = {
-    "name": SortField.NAME,
-    "releaseDate": SortField.RELEASE_DATE,
-    "contextWindow": SortField.CONTEXT_WINDOW,
-    "inputPrice": SortField.INPUT_PRICE,
-    "outputPrice": SortField.OUTPUT_PRICE,
-    "intelligenceIndex": SortField.INTELLIGENCE_INDEX,
-    "outputSpeed": SortField.OUTPUT_SPEED,
-    "downloads": SortField.DOWNLOADS,
-    "likes": SortField.LIKES,
-    "relevance": SortField.RELEVANCE,
-}
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+# Public sort names (camelCase, like the JSON fields) -> catalog sort fields: every sort
+# of the catalog (and of GraphQL's ModelSortField), `release_date` as `releaseDate`.
+SORT_FIELDS: dict[str, SortField] = {_camel(field.value): field for field in SortField}
 SORT_VALUES = tuple(f"{sign}{name}" for name in SORT_FIELDS for sign in ("", "-"))
 
 
@@ -65,17 +70,19 @@ def parse_sort(query: Mapping[str, str]) -> ModelSort:
 
 
 def parse_filter(query: Mapping[str, str]) -> ModelFilter:
-    statuses = params.choices(query, "status", ENTITY_STATUSES) or ("active", "deprecated")
+    statuses = params.choices(query, "status", ENTITY_STATUSES) or VISIBLE_STATUSES
     return ModelFilter(
         search=params.text(query, "search"),
         creator=params.text(query, "creator"),
         provider=params.text(query, "provider"),
-        capabilities=params.choices(query, "capabilities", tuple(CAPABILITY_COLUMNS)),
+        capabilities=params.choices(query, "capabilities", CAPABILITIES),
         input_modalities=params.choices(query, "inputModalities", MODALITIES),
         output_modalities=params.choices(query, "outputModalities", MODALITIES),
         open_weights=params.boolean(query, "openWeights"),
-        min_context_window=params.optional_integer(query, "minContextWindow", 0, 2**31 - 1),
-        min_max_output_tokens=params.optional_integer(query, "minMaxOutputTokens", 0, 2**31 - 1),
+        min_context_window=params.optional_integer(query, "minContextWindow", 0, MAX_TOKEN_COUNT),
+        min_max_output_tokens=params.optional_integer(
+            query, "minMaxOutputTokens", 0, MAX_TOKEN_COUNT
+        ),
         max_input_price=params.price(query, "maxInputPrice"),
         max_output_price=params.price(query, "maxOutputPrice"),
         released_after=params.day(query, "releasedAfter"),
@@ -126,7 +133,11 @@ def parse_list_request(query: Mapping[str, str]) -> ListRequest:
     flt = parse_filter(query)
     sort = parse_sort(query)
     everything = params.boolean(query, "all") is True
-    limit = ALL_LIMIT if everything else params.integer(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    limit = (
+        ALL_MODELS_LIMIT
+        if everything
+        else params.integer(query, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    )
     offset = 0 if everything else params.integer(query, "offset", 0, 0, MAX_OFFSET)
     key = _cache_key("models", flt, sort, limit, offset)
     return ListRequest(flt, sort, everything, limit, offset, key)
@@ -172,7 +183,7 @@ async def get_model_handler(request: web.Request) -> web.Response:
     # Ids contain "/"; a trailing slash is the same resource. Ids are stored lower case.
     model_id = request.match_info["id"].rstrip("/").lower()
     # PostgreSQL text cannot hold NUL, so no stored id has one (and querying it would fail).
-    if not model_id or len(model_id) > params.MAX_TEXT_LENGTH or NUL in model_id:
+    if not model_id or len(model_id) > MAX_TEXT_LENGTH or NUL in model_id:
         raise NotFound(f"no model with id {model_id[:100]!r}", details={"id": model_id[:100]})
     params.reject_unknown(request.query, MODEL_PARAMETERS)
     include_free = params.boolean(request.query, "includeFree") is True

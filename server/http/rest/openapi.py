@@ -13,12 +13,26 @@ import orjson
 from aiohttp import web
 
 from server import __version__
-from server.core.catalog.filters import CAPABILITY_COLUMNS
-from server.core.storable_text import MAX_TEXT_LENGTH
-from server.core.tables import ENTITY_STATUSES, LISTING_KINDS, RUN_STATUSES, SOURCES
-from server.http.rest.admin import HISTORY_DEFAULT, HISTORY_MAX
-from server.http.rest.models import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, MODALITIES, SORT_FIELDS
-from server.http.rest.params import MAX_PRICE
+from server.core.limits import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_SYNC_HISTORY,
+    MAX_FILTER_PRICE,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    MAX_REQUEST_BYTES,
+    MAX_SYNC_HISTORY,
+    MAX_TEXT_LENGTH,
+    MAX_TOKEN_COUNT,
+)
+from server.core.vocabulary import (
+    CAPABILITIES,
+    ENTITY_STATUSES,
+    LISTING_KINDS,
+    MODALITIES,
+    RUN_STATUSES,
+    SOURCES,
+)
+from server.http.rest.models import SORT_FIELDS
 
 JSON = "application/json"
 
@@ -244,17 +258,14 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
-# Enumerations and bounds come from the code that enforces them (one place each; the
-# drift test in tests/rest/test_openapi.py checks the parser accepts exactly these).
+# Enumerations and bounds come from server.core.vocabulary and server.core.limits, which the
+# parser enforces too (tests/rest/test_openapi_drift.py checks it accepts exactly these;
+# tests/test_vocabulary.py that GraphQL and the tables use the same vocabularies).
 _SORTS = tuple(SORT_FIELDS)
-_CAPABILITIES = tuple(CAPABILITY_COLUMNS)
-_MODALITIES = MODALITIES
-_STATUSES = ENTITY_STATUSES
-# Free text: at most 200 characters, no control characters.
+# Free text: at most MAX_TEXT_LENGTH characters, no control characters.
 _TEXT = {"type": "string", "maxLength": MAX_TEXT_LENGTH, "pattern": "^[^\\u0000-\\u001f]*$"}
-_TOKENS = {"type": "integer", "minimum": 0, "maximum": 2147483647}
-_PRICE = {"type": "number", "minimum": 0, "maximum": MAX_PRICE}
-_LISTING_KINDS = LISTING_KINDS
+_TOKENS = {"type": "integer", "minimum": 0, "maximum": MAX_TOKEN_COUNT}
+_PRICE = {"type": "number", "minimum": 0, "maximum": MAX_FILTER_PRICE}
 _INCLUDE_FREE = _query(
     "includeFree",
     {"type": "boolean", "default": False},
@@ -272,7 +283,7 @@ def _comma_list(values: tuple[str, ...]) -> dict[str, Any]:
 _LIST_PARAMETERS = [
     _query(
         "limit",
-        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
         "page size",
     ),
     _query(
@@ -284,9 +295,9 @@ _LIST_PARAMETERS = [
     _query("all", {"type": "boolean"}, "true: every matching model, limit/offset ignored"),
     _query("search", _TEXT, "text search on id and name (substring or fuzzy)"),
     _query("creator", _TEXT, "only models made by this provider"),
-    _query("capabilities", _comma_list(_CAPABILITIES), "all of these capabilities"),
-    _query("inputModalities", _comma_list(_MODALITIES), "all of these input modalities"),
-    _query("outputModalities", _comma_list(_MODALITIES), "all of these output modalities"),
+    _query("capabilities", _comma_list(CAPABILITIES), "all of these capabilities"),
+    _query("inputModalities", _comma_list(MODALITIES), "all of these input modalities"),
+    _query("outputModalities", _comma_list(MODALITIES), "all of these output modalities"),
     _query("openWeights", {"type": "boolean"}, "open-weights models only (or none)"),
     _query("minContextWindow", _TOKENS, "context window at least (tokens)"),
     _query("minMaxOutputTokens", _TOKENS, "max output at least (tokens)"),
@@ -294,13 +305,15 @@ _LIST_PARAMETERS = [
     _query("maxOutputPrice", _PRICE, "cheapest output price at most (USD per 1M tokens)"),
     _query(
         "listingKind",
-        _comma_list(_LISTING_KINDS),
+        _comma_list(LISTING_KINDS),
         "only models with an active offering of one of these listing kinds",
     ),
     _INCLUDE_FREE,
     _query("releasedAfter", {"type": "string", "format": "date"}, "released on or after"),
     _query("releasedBefore", {"type": "string", "format": "date"}, "released on or before"),
-    _query("status", _comma_list(_STATUSES), "statuses to include (default active,deprecated)"),
+    _query(
+        "status", _comma_list(ENTITY_STATUSES), "statuses to include (default active,deprecated)"
+    ),
     _query(
         "source",
         {"type": "string", "enum": list(SOURCES)},
@@ -389,12 +402,7 @@ PATHS: dict[str, Any] = {
                                     "minItems": 1,
                                     "items": {
                                         "type": "string",
-                                        "enum": [
-                                            "models.dev",
-                                            "openrouter",
-                                            "huggingface",
-                                            "artificialanalysis",
-                                        ],
+                                        "enum": list(SOURCES),
                                     },
                                 }
                             },
@@ -405,7 +413,9 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "202": _json(_ref("SyncStarted"), "started"),
                 "409": _error("CONFLICT: a sync is already running (details.syncId)"),
-                "413": _error("PAYLOAD_TOO_LARGE: request body over 1 MiB"),
+                "413": _error(
+                    f"PAYLOAD_TOO_LARGE: request body over {MAX_REQUEST_BYTES // 1024 // 1024} MiB"
+                ),
                 **_ADMIN_ERRORS,
                 **_COMMON_ERRORS,
             },
@@ -421,8 +431,8 @@ PATHS: dict[str, Any] = {
                     {
                         "type": "integer",
                         "minimum": 1,
-                        "maximum": HISTORY_MAX,
-                        "default": HISTORY_DEFAULT,
+                        "maximum": MAX_SYNC_HISTORY,
+                        "default": DEFAULT_SYNC_HISTORY,
                     },
                     "runs to return",
                 )

@@ -8,9 +8,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from server.core.errors import ValidationError
-from server.core.storable_text import MAX_TEXT_LENGTH as MAX_TEXT_LENGTH  # shared with GraphQL
+from server.core.limits import MAX_FILTER_PRICE, MAX_TEXT_LENGTH
 
-MAX_PRICE = 1_000_000
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
 _INTEGER = re.compile(r"-?[0-9]{1,12}\Z")
@@ -88,13 +87,13 @@ def price(query: Mapping[str, str], name: str) -> Decimal | None:
     raw = query.get(name)
     if raw is None:
         return None
-    rule = f"must be a non-negative number up to {MAX_PRICE} (USD per 1M tokens)"
+    rule = f"must be a non-negative number up to {MAX_FILTER_PRICE} (USD per 1M tokens)"
     try:
         value = Decimal(raw.strip())
     except InvalidOperation:
         raise _invalid(name, rule, raw) from None
     # The upper bound keeps absurd exponents (1e999999) away from PostgreSQL's numeric.
-    if not value.is_finite() or not 0 <= value <= MAX_PRICE:
+    if not value.is_finite() or not 0 <= value <= MAX_FILTER_PRICE:
         raise _invalid(name, rule, raw)
     return value
 

@@ -9,14 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.catalog.providers import ProviderFilter, ProviderSortField, list_providers
 from server.core.catalog.rows import Row
+from server.core.limits import ALL_PROVIDERS_LIMIT
 from server.http.rest import params
 from server.http.rest.envelope import envelope
 from server.http.rest.state import BODY_CACHE, read_snapshot
 
 PROVIDERS_TTL_S = 3600
 CACHE_KEY = "providers"
-# Every provider fits in one response (models.dev lists ~150).
-MAX_PROVIDERS = 10_000
 
 
 def provider_record(row: Row) -> dict[str, Any]:
@@ -44,7 +43,7 @@ async def list_providers_handler(request: web.Request) -> web.Response:
     async def build() -> tuple[int, bytes]:
         async def work(conn: AsyncConnection) -> list[dict[str, Any]]:
             page = await list_providers(
-                conn, ProviderFilter(), ProviderSortField.NAME, False, MAX_PROVIDERS, 0
+                conn, ProviderFilter(), ProviderSortField.NAME, False, ALL_PROVIDERS_LIMIT, 0
             )
             return [provider_record(row) for row in page.rows]
 
