@@ -22,10 +22,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
-from redis.exceptions import RedisError
-
 from server.core.bounds import Bounds
-from server.core.redis_client import RedisClient
+from server.core.redis_client import REDIS_FAILURES, RedisClient
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +107,7 @@ class RedisCache:
     async def get(self, key: str) -> bytes | None:
         try:
             value = await self._redis.get(KEY_PREFIX + key)
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             self._failed("get", exc)
             return None
         if value is None:
@@ -129,7 +127,7 @@ class RedisCache:
             total = await self._store(
                 keys=[KEY_PREFIX + key, f"{BUDGET_PREFIX}{hour}"], args=[value, ttl_s, budget]
             )
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             self._failed("set", exc)
             return
         if int(total) < 0:

@@ -29,6 +29,7 @@ from typing import Any
 from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisClusterException, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ BREAKER_COOLDOWN_S = 5.0
 _OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
 
 RedisClient = Redis | RedisCluster
+# Everything a caller treats as "Redis is unavailable" (cache miss, in-process rate limit).
+# redis-py's cluster client raises some errors outside RedisError (SlotNotCoveredError when
+# no live node owns a key's slot, RedisClusterException when none can be reached).
+REDIS_FAILURES = (RedisError, RedisClusterException, OSError, TimeoutError)
 
 
 class CircuitOpen(RedisConnectionError):

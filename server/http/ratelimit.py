@@ -36,11 +36,10 @@ from redis.exceptions import (
     ClusterCrossSlotError,
     MovedError,
     NoScriptError,
-    RedisError,
 )
 
 from server.core.errors import RateLimited
-from server.core.redis_client import RedisClient
+from server.core.redis_client import REDIS_FAILURES, RedisClient
 from server.core.settings import IpNetwork, Settings
 from server.http import metrics
 
@@ -209,7 +208,7 @@ class RedisRateLimiter:
     async def _decisions(self, clients: list[str]) -> list[Decision]:
         try:
             replies = await self._run_script([KEY_PREFIX + client for client in clients])
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             return [self._fail_open(exc, client) for client in clients]
         limit = self._limit
         # A reply may be an error of its own (a Cluster node down): that hit fails open.
