@@ -121,6 +121,7 @@ class MemoryRateLimiter:
     def __init__(self, limit: int, window_ms: int = WINDOW_MS) -> None:
         self._limit = limit
         self._window_s = window_ms / 1000
+        self._reset_max_s = ceil(self._window_s)
         self._windows: dict[str, _Window] = {}  # updated in place on every hit
         self._next_sweep = 0.0
 
@@ -137,8 +138,10 @@ class MemoryRateLimiter:
         window.count += 1
         count, limit = window.count, self._limit
         remaining = limit - count if count < limit else 0
-        # ceil(> 0) >= 1. tuple.__new__ skips the Python-level __new__ of a NamedTuple.
-        return _new_tuple(Decision, (count <= limit, limit, remaining, ceil(window.ends_at - now)))
+        # ceil(> 0) >= 1; the min because (now + 60.0) - now can round to 60.000000001 and
+        # RateLimit-Reset would say 61. tuple.__new__ skips the NamedTuple's Python __new__.
+        reset_s = min(ceil(window.ends_at - now), self._reset_max_s)
+        return _new_tuple(Decision, (count <= limit, limit, remaining, reset_s))
 
     def _sweep(self, now: float) -> None:
         # Drop finished windows now and then, so memory stays bounded by active clients.
