@@ -228,7 +228,7 @@ def build_cost_map(rows: Iterable[ExportRow]) -> CostMap:
 
 # Where each ExportRow field comes from: the offering, but for the model's own limits,
 # modalities and capabilities.
-_EXPORT_COLUMNS: dict[str, Any] = {
+EXPORT_COLUMNS: dict[str, Any] = {
     **{name: offerings.c[name] for name in ExportRow._fields if name in offerings.c},
     "model_context_window": models.c.context_window,
     "model_max_output_tokens": models.c.max_output_tokens,
@@ -248,7 +248,7 @@ _EXPORT_COLUMNS: dict[str, Any] = {
 async def listed_offerings(conn: AsyncConnection) -> list[ExportRow]:
     """Every listed offering of a listed model, with the model's limits and capabilities."""
     query = (
-        select(*[_EXPORT_COLUMNS[name] for name in ExportRow._fields])
+        select(*[EXPORT_COLUMNS[name] for name in ExportRow._fields])
         .join(models, models.c.id == offerings.c.model_id)
         .where(offerings.c.status.in_(LISTED_STATUSES), models.c.status.in_(LISTED_STATUSES))
         .order_by(offerings.c.provider_id, offerings.c.provider_model_id)
