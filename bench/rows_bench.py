@@ -2,6 +2,10 @@
 return, up to the bytes, measured in process CPU time (robust to other load on the box).
 
     .venv/bin/python bench/rows_bench.py OTHER_TREE [--rounds 6] [--repeat 15]
+    .venv/bin/python bench/rows_bench.py construct
+
+`construct` times building 1,000 rows of ModelRow's width from tuples, per candidate type
+(dict, NamedTuple, dataclasses), in this process only.
 
 OTHER_TREE is an exported copy of another commit (`git archive <commit> | tar -x -C DIR`).
 One scratch database is filled as bench/rest_bench.py fills it (a real sync of
@@ -15,9 +19,11 @@ builds each target `--repeat` times on one connection and reports its median CPU
 - graphql_all  every model as the Strawberry `Model` object (model_from_row)
 - providers    GET /v1/providers' records, without its cache
 
-Each child also prints a digest of the REST bodies (timestamp removed) so the two trees are
-seen to produce the same bytes. Prints per-round medians, the median of rounds per tree and
-target, and this/other ratios.
+Each child also digests what it built, and the real app's responses (create_app in process,
+uncached, the envelope's timestamp blanked: /v1/models?all=true with every status, one
+model, /v1/providers, the LiteLLM export, the sync history, and two GraphQL documents that
+read every row type), so the two trees are seen to produce the same bytes. Prints per-round
+medians, the median of rounds per tree and target, and this/other ratios.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import asyncio
 import hashlib
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -92,7 +99,135 @@ async def child(database_url: str, repeat: int) -> dict[str, Any]:
                 out["digest"][name] = hashlib.sha256(body).hexdigest()[:16]
     finally:
         await engine.dispose()
+    out["digest"].update(await response_digests(database_url))
     return out
+
+
+# The responses compared byte for byte between the trees (through the real app, uncached:
+# each is asked once). GraphQL reads every row type: models with offerings (prices, tiers,
+# cost estimate, price at a date, history), scores, external ids, creators, changes.
+_MODEL_FIELDS = """id name creatorId family description releaseDate lastUpdated
+  knowledgeCutoff openWeights license inputModalities outputModalities supportsTools
+  supportsReasoning supportsStructuredOutput supportsAttachments supportsTemperature
+  contextWindow maxOutputTokens huggingfaceId downloads likes trendingScore
+  intelligenceIndex outputTokensPerSecond cheapestInputPrice cheapestOutputPrice sources
+  status firstSeenAt lastSeenAt updatedAt removedAt aliasOf capabilities"""
+_OFFERING_FIELDS = """id providerId providerModelId modelId name inputPrice outputPrice
+  cacheReadPrice cacheWritePrice reasoningPrice inputAudioPrice outputAudioPrice
+  requestPrice imagePrice priceTiers { aboveTokens inputPrice outputPrice cacheReadPrice
+  cacheWritePrice } isFree priceVariable listingKind contextWindow maxInputTokens
+  maxOutputTokens expiresOn status source firstSeenAt lastSeenAt removedAt
+  estimateCost(inputTokens: 300000, outputTokens: 1000, cachedInputTokens: 10) {
+    total complete note tierAppliedAboveTokens lines { item tokens unitPrice cost } }
+  priceAt(at: "2025-01-01T00:00:00Z") { at inputPrice outputPrice imagePrice }
+  priceHistory { at field oldValue newValue }"""
+_CHANGE_FIELDS = "id at syncRunId entity entityId modelId providerId kind field oldValue newValue"
+_PROVIDER_FIELDS = """id name kind apiUrl docUrl envVars npmPackage status firstSeenAt
+  lastSeenAt modelCount offeringCount"""
+GRAPHQL = {
+    "graphql_models": f"""query ($after: String) {{
+      models(first: 20, after: $after, sort: {{field: NAME}}) {{ totalCount
+      pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {_MODEL_FIELDS}
+        creator {{ {_PROVIDER_FIELDS} }}
+        offerings {{ {_OFFERING_FIELDS} provider {{ id modelCount }} }}
+        cheapestOffering(includeFree: true) {{ id }}
+        scores {{ metric value unit source variant selfReported independent measuredAt }}
+        externalIds {{ source id matchMethod confidence }}
+        priceHistory {{ offering {{ id }} points {{ at field oldValue newValue }} }}
+        changes {{ {_CHANGE_FIELDS} }} }} }} }} }}""",
+    "graphql_feeds": f"""{{ providers(first: 100) {{ totalCount edges {{ node {{
+        {_PROVIDER_FIELDS} }} }} }}
+      changes(first: 100) {{ totalCount edges {{ node {{ {_CHANGE_FIELDS} }} }} }}
+      syncRuns(first: 10) {{ edges {{ node {{ id trigger status sources totalFetched
+        totalStored totalChanged message }} }} }}
+      resolveModel(name: "claude sonnet 4") {{ __typename
+        ... on ResolvedModel {{ rule matched model {{ id }} }}
+        ... on ModelNotFound {{ suggestions {{ id }} }} }}
+      compare(ids: ["openai/gpt-4o", "anthropic/claude-sonnet-4", "nope/nope"]) {{
+        missingIds cheapestInputModelId largestContextModelId highestIntelligenceModelId
+        models {{ id }} }} }}""",
+}
+GRAPHQL_PAGES = 15
+REST = {
+    "rest_all_body": "/v1/models?all=true&status=active&status=deprecated&status=removed",
+    "rest_model_body": "/v1/models/openai/gpt-4o?includeFree=true",
+    "rest_providers_body": "/v1/providers",
+    "rest_export_body": "/v1/export/litellm.json",
+    "rest_history_body": "/v1/admin/sync/history",
+}
+
+
+async def response_digests(database_url: str) -> dict[str, str]:
+    """sha256 (16 hex) of each response body, the envelope's timestamp blanked."""
+    import re
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from server.core.settings import load_settings
+    from server.http.app import create_app
+
+    token = secrets.token_hex(16)
+    environ = {
+        "DATABASE_URL": database_url,
+        "ADMIN_TOKEN": token,
+        "SYNC_CRON": "",
+        "SYNC_ON_STARTUP": "false",
+        "GRAPHQL_MAX_EXPANDED_SELECTIONS": "1000000",
+        "RATE_LIMIT_PER_MINUTE": "1000000",
+    }
+    app = create_app(load_settings(environ))
+    headers = {"Authorization": f"Bearer {token}"}
+    digests: dict[str, str] = {}
+    async with TestClient(TestServer(app)) as client:
+        bodies: dict[str, bytes] = {}
+        for name, path in REST.items():
+            resp = await client.get(path, headers=headers)
+            assert resp.status == 200, (path, resp.status, await resp.text())
+            bodies[name] = re.sub(rb'"timestamp":"[^"]*"', b'"timestamp":""', await resp.read())
+        for name, query in GRAPHQL.items():
+            bodies[name] = b""
+            after = None
+            for _ in range(GRAPHQL_PAGES):  # 20 models a page: the cost limit allows no more
+                payload = {"query": query, "variables": {"after": after}}
+                resp = await client.post("/graphql", json=payload, headers=headers)
+                body = await resp.read()
+                assert resp.status == 200 and b'"errors"' not in body, (name, body[:500])
+                bodies[name] += body
+                page = json.loads(body)["data"].get("models", {}).get("pageInfo", {})
+                after = page.get("endCursor")
+                if not page.get("hasNextPage"):
+                    break
+    for name, body in bodies.items():
+        digests[name] = hashlib.sha256(body).hexdigest()[:16]
+        digests[name + "_bytes"] = str(len(body))
+    return digests
+
+
+# ------------------------------------------------------------------ row construction
+
+
+def construction() -> dict[str, float]:
+    """ms per 1,000 rows of ModelRow's width built from result tuples, by each candidate:
+    the dicts the queries used to build, the NamedTuple they build now, and dataclasses."""
+    import dataclasses
+    import timeit
+
+    from server.core.catalog.rows import ModelRow
+
+    names = ModelRow._fields
+    frozen = dataclasses.make_dataclass("Frozen", names, frozen=True, slots=True)
+    slotted = dataclasses.make_dataclass("Slotted", names, slots=True)
+    tuples = [tuple(range(len(names)))] * 1000
+    candidates: dict[str, Callable[[], object]] = {
+        "dict(zip(names, row))": lambda: [dict(zip(names, t, strict=True)) for t in tuples],
+        "ModelRow._make(row)": lambda: [ModelRow._make(t) for t in tuples],
+        "frozen slotted dataclass(*row)": lambda: [frozen(*t) for t in tuples],
+        "slotted dataclass(*row)": lambda: [slotted(*t) for t in tuples],
+    }
+    return {
+        label: round(min(timeit.repeat(build, number=20, repeat=7)) / 20 * 1000, 3)
+        for label, build in candidates.items()
+    }
 
 
 # ------------------------------------------------------------------ parent (A/B)
@@ -101,7 +236,9 @@ async def child(database_url: str, repeat: int) -> dict[str, Any]:
 def run_child(tree: Path, database_url: str, repeat: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     command = [sys.executable, str(Path(__file__).resolve()), "child", database_url, str(repeat)]
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"the child for {tree} failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout)
     return result
 
@@ -125,13 +262,17 @@ def compare(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
         "cpu_ms_per_build_per_round": rounds,
         "median_cpu_ms": medians,
         "this_over_other": {t: round(medians["this"][t] / medians["other"][t], 3) for t in targets},
-        "same_bytes": {t: digests["this"][t] == digests["other"][t] for t in targets},
+        "same_bytes": {t: digests["this"][t] == digests["other"][t] for t in digests["this"]},
+        "digests": digests["this"],
     }
 
 
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "child":
         print(json.dumps(asyncio.run(child(sys.argv[2], int(sys.argv[3])))))
+        return 0
+    if sys.argv[1:] == ["construct"]:
+        print(json.dumps(construction(), indent=2))
         return 0
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("other", type=Path, help="an exported tree of another commit")
