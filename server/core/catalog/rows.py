@@ -5,12 +5,14 @@ so consumers read attributes (`row.input_price`) that mypy checks, and a renamed
 typo fails the type check instead of raising KeyError at run time.
 
 Why NamedTuple: it is a real object with the declared fields, immutable, and built from a
-result tuple by one C-level `tuple.__new__` (`_make`): 0.4 ms per 1,000 model rows, where a
-frozen slotted dataclass costs ~19 ms (every field goes through object.__setattr__) and the
-dicts these replaced ~4 ms (BENCHMARKS.md "Typed rows").
+result tuple by one C-level `tuple.__new__` (`_make`): ~0.5 ms per 1,000 model rows, where
+a frozen slotted dataclass costs 12-19 ms (every field goes through object.__setattr__)
+and the dicts these replaced ~5 ms (`bench/rows_bench.py construct`, BENCHMARKS.md "Typed
+rows"). The price of that: a row is also a tuple (it unpacks and compares like one); the
+code reads it by attribute only.
 
-The queries select exactly `columns(RowType._fields, table)`, the type's fields in their declared
-order, so a result tuple lines up with the fields by construction; tests/catalog/
+The queries select exactly `columns(RowType._fields, table)`, the type's fields in their
+declared order, so a result tuple lines up with the fields by construction; tests/catalog/
 test_row_types.py checks every field's annotation against its column's type and nullability.
 
 JSONB columns are typed `Json` (Any): they hold whatever JSON the sync stored, and their
