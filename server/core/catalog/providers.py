@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core.catalog.rows import PROVIDER_TABLE_FIELDS, ProviderRow
+from server.core.catalog.rows import PROVIDER_TABLE_FIELDS, ProviderRow, columns
 from server.core.tables import models, offerings, providers
 
 
@@ -52,7 +52,7 @@ def _base() -> Any:
     counts = _counts()
     # The columns in ProviderRow's field order, the two counts last.
     query = select(
-        *[providers.c[name] for name in PROVIDER_TABLE_FIELDS],
+        *columns(PROVIDER_TABLE_FIELDS, providers),
         func.coalesce(counts.c.model_count, 0).label("model_count"),
         func.coalesce(counts.c.offering_count, 0).label("offering_count"),
     ).outerjoin(counts, counts.c.provider_id == providers.c.id)
