@@ -143,7 +143,7 @@ def serve_app(port: int) -> None:
     uncached = CatalogGraphQLView(schema=schema, graphql_ide=None, response_cache=False)
     app.router.add_post(TARGETS["uncached"], uncached)
     app.router.add_post(TARGETS["plain"], GraphQLView(schema=strawberry.Schema(query=PlainQuery)))
-    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options())
+    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options(settings))
 
 
 # ------------------------------------------------------------------ driving the load

@@ -5,13 +5,13 @@ returning the same bytes, measured with wrk in the same run, loopback only, boun
         [--connections 16] [--redis redis://127.0.0.1:6379/12] [--log-level INFO]
 
 Needs PostgreSQL (TEST_DATABASE_URL or 127.0.0.1:5432; a fresh database is created and
-dropped) and `wrk` (Debian package). The catalog is a real sync of $SHARED_UPSTREAM_DIR
-(else ../shared/upstream) when present (file:// URLs), else the small test seed. Each
-server is its own process (one event loop), both pinned to the same CPU and wrk to another
+dropped) and `wrk` (Debian package). The catalog is a real sync of ../shared/upstream (or
+$SHARED_UPSTREAM_DIR) when present (file:// URLs), else the small test seed. Each server
+is its own process (one event loop), both pinned to the same CPU and wrk to another
 (`--no-pin` turns it off), so the comparison is like for like. `ratio` is the median of
 per-round ratios; `ratio_saturated_rounds` the same over the rounds in which neither
-server's CPU idled (an idle server CPU means the load generator set the rate). Results:
-BENCHMARKS.md.
+server's CPU idled (an idle server CPU means the load generator set the rate).
+Results: BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# As bench/sync_bench.py: SHARED_UPSTREAM_DIR, else ../shared/upstream next to the tree.
 SHARED = Path(os.environ.get("SHARED_UPSTREAM_DIR") or ROOT / ".." / "shared" / "upstream")
 LIST_PATH = "/v1/models?limit=20"
 FULL_PATH = "/v1/models?all=true"
@@ -77,7 +76,7 @@ def serve_app(port: int, body_file: str) -> None:
 
     app = create_app(settings)
     app.router.add_get("/bench/same-bytes", same_bytes)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options())
+    web.run_app(app, host="127.0.0.1", port=port, print=None, **access_log_options(settings))
 
 
 # ------------------------------------------------------------------ catalog

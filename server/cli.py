@@ -129,7 +129,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             port=ready_settings.port,
             shutdown_timeout=SHUTDOWN_TIMEOUT_S,
             print=None,
-            **access_log_options(),
+            **access_log_options(ready_settings),
         )
     return EXIT_OK
 

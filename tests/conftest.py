@@ -19,6 +19,7 @@ from server.core.secrets import Secret
 from server.core.settings import Settings
 from server.http.access_log import access_log_options
 from server.http.app import create_app
+from server.http.keys import SETTINGS
 from tests.support import services
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
@@ -95,7 +96,7 @@ def aiohttp_client(aiohttp_client: AiohttpClient) -> AiohttpClient:
         if not isinstance(app, web.Application):
             return await aiohttp_client(app, server_kwargs=server_kwargs, **kwargs)
         server = TestServer(app, **(server_kwargs or {}))
-        await server.start_server(**access_log_options())
+        await server.start_server(**access_log_options(app.get(SETTINGS)))
         return await aiohttp_client(server, **kwargs)
 
     return start  # type: ignore[return-value]  # same call signature, narrower typing

@@ -70,6 +70,8 @@ def test_explicit_sync_cron_wins_even_when_empty() -> None:
         ("TRUSTED_PROXIES", "10.0.0.0/8,nope", "TRUSTED_PROXIES 'nope' is not an IP address"),
         ("CORS_ORIGINS", "example.com", "CORS_ORIGINS 'example.com' must be * or an origin"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of json, text"),
+        ("ACCESS_LOG", "some", "ACCESS_LOG must be one of all, errors, sampled"),
+        ("ACCESS_LOG_SAMPLE_EVERY", "0", "ACCESS_LOG_SAMPLE_EVERY must be an integer between 1"),
         ("OPENROUTER_URL", "ftp://x", "OPENROUTER_URL must be a URL starting with http://"),
         ("HUGGINGFACE_MAX_PAGES", "-1", "HUGGINGFACE_MAX_PAGES must be an integer"),
         ("RATE_LIMIT_PER_MINUTE", "1e9", "RATE_LIMIT_PER_MINUTE must be an integer"),
@@ -140,3 +142,10 @@ def test_secret_comparison() -> None:
     assert not token.matches("abcdefghijklmnoq")
     assert not token.matches("")
     assert not token.matches("abcdefghijklmnopq")
+
+
+def test_access_log_keeps_every_request_unless_told() -> None:
+    default = load_settings({})
+    assert (default.access_log, default.access_log_sample_every) == ("all", 100)
+    chosen = load_settings({"ACCESS_LOG": "sampled", "ACCESS_LOG_SAMPLE_EVERY": "10"})
+    assert (chosen.access_log, chosen.access_log_sample_every) == ("sampled", 10)

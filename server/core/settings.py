@@ -25,6 +25,8 @@ APP_ENVS = ("development", "staging", "production")
 DEFAULT_SYNC_CRON = {"development": "", "staging": "0 */6 * * *", "production": "0 */2 * * *"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
+# Which requests get an access-log line (at LOG_LEVEL INFO or lower; server.http.access_log).
+ACCESS_LOG_CHOICES = ("all", "errors", "sampled")
 # Human-readable lines on a developer's terminal; one JSON object per line for collectors.
 DEFAULT_LOG_FORMAT = {"development": "text", "staging": "json", "production": "json"}
 
@@ -72,6 +74,8 @@ class Settings:
     rate_limit_ms: int = 100
     log_level: str = "INFO"
     log_format: str = "json"
+    access_log: str = "all"
+    access_log_sample_every: int = 100
     graphql_fast_path: bool = False
     migration_lock_wait_ms: int = 300_000
     migration_lock_timeout_ms: int = 10_000
@@ -245,6 +249,8 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "RATE_LIMIT_MS": ("rate_limit_ms", _int_between(0, 60_000)),
     "LOG_LEVEL": ("log_level", _one_of(LOG_LEVELS, upper=True)),
     "LOG_FORMAT": ("log_format", _one_of(LOG_FORMATS)),
+    "ACCESS_LOG": ("access_log", _one_of(ACCESS_LOG_CHOICES)),
+    "ACCESS_LOG_SAMPLE_EVERY": ("access_log_sample_every", _int_between(1, 1_000_000)),
     "GRAPHQL_FAST_PATH": ("graphql_fast_path", _flag),
     "MIGRATION_LOCK_WAIT_MS": ("migration_lock_wait_ms", _int_between(1, 86_400_000)),
     "MIGRATION_LOCK_TIMEOUT_MS": ("migration_lock_timeout_ms", _int_between(1, 3_600_000)),

@@ -14,6 +14,13 @@ needs `Vary: Origin`, or the cache hands one origin's answer to another. So with
 header says `*` (the same for everyone: nothing to vary on), and with a list of origins
 the echoed origin comes with `Vary: Origin`. That is a second `on_response_prepare` hook,
 registered after aiohttp-cors's, which adjusts what it set.
+
+aiohttp-cors's response hook runs for every response and looks the matched route's
+configuration up (a ChainMap per request) before it reads `Origin`; without `Origin` it
+then does nothing (CORS 6.1.1: not a CORS request). The router adapter is aiohttp-cors's
+documented extension point (`CorsConfig(router_adapter=...)`): ours answers "no CORS on
+this request" at once when there is no `Origin`, so a request without one costs the hook a
+header lookup, and everything else is the library's own code path.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp_cors
 from aiohttp import hdrs, web
+from aiohttp_cors.urldispatcher_router_adapter import ResourcesUrlDispatcherRouterAdapter
 
 from server.http.keys import SETTINGS
 
@@ -49,7 +57,12 @@ def setup_cors(app: web.Application) -> None:
         allow_methods=["GET", "HEAD", "POST"],
         max_age=PREFLIGHT_MAX_AGE_S,
     )
-    cors = aiohttp_cors.setup(app, defaults=dict.fromkeys(app[SETTINGS].cors_origins, options))
+    defaults = dict.fromkeys(app[SETTINGS].cors_origins, options)
+    # What aiohttp_cors.setup(app, defaults=...) does, with our router adapter.
+    cors = aiohttp_cors.CorsConfig(
+        app, defaults=defaults, router_adapter=OriginFirstAdapter(app.router, defaults)
+    )
+    app[aiohttp_cors.APP_CONFIG_KEY] = cors
     # Signals run in order: this one sees the headers aiohttp-cors's hook has just set.
     app.on_response_prepare.append(_cacheable("*" in app[SETTINGS].cors_origins))
     for resource in list(app.router.resources()):
@@ -60,6 +73,16 @@ def setup_cors(app: web.Application) -> None:
         except ValueError as exc:
             # A route registered for "*" cannot get a preflight route next to it.
             log.warning("CORS not applied to %s: %s", resource.canonical, exc)
+
+
+class OriginFirstAdapter(ResourcesUrlDispatcherRouterAdapter):
+    """aiohttp-cors's own adapter for aiohttp's router, asked about `Origin` first."""
+
+    def is_cors_enabled_on_request(self, request: web.Request) -> bool:
+        """Only a request with `Origin` is a CORS request (CORS 6.1.1). aiohttp-cors asks
+        this first in its response hook; preflight requests are answered by its OPTIONS
+        routes, which do not ask."""
+        return hdrs.ORIGIN in request.headers and super().is_cors_enabled_on_request(request)
 
 
 def _cacheable(

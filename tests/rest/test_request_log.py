@@ -10,6 +10,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -17,8 +18,9 @@ from aiohttp.test_utils import make_mocked_request
 
 from server.core import logs
 from server.core.logs import ContextQueueHandler, configure_logging, request_id_var
+from server.core.settings import Settings
 from server.http.access_log import request_id_for
-from tests.rest.conftest import Client
+from tests.rest.conftest import Client, MakeClient
 
 FIELDS = {"method", "path", "status", "duration_ms", "remote", "request_id"}
 
@@ -120,3 +122,72 @@ def test_generated_request_ids_are_32_hex_digits_and_distinct() -> None:
 def test_an_unsafe_supplied_id_is_replaced(supplied: str) -> None:
     request = make_mocked_request("GET", "/", headers={"X-Request-ID": supplied})
     assert re.fullmatch(r"[0-9a-f]{32}", request_id_for(request))
+
+
+def test_extra_fields_follow_the_request_id_in_the_order_given() -> None:
+    with configured("json") as sink:
+        logging.getLogger("server.other").warning(
+            "with fields", extra={"zeta": 1, "alpha": [2], "_private": 3, "request_id": "rid"}
+        )
+    (line,) = json_lines(sink)
+    assert list(line) == ["time", "level", "logger", "message", "request_id", "zeta", "alpha"]
+    assert (line["zeta"], line["alpha"], line["request_id"]) == (1, [2], "rid")
+
+
+def test_the_time_is_utc_to_the_millisecond() -> None:
+    with configured("json") as sink:
+        logging.getLogger("server.other").warning("now")
+    (line,) = json_lines(sink)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", str(line["time"]))
+
+
+@pytest.mark.parametrize(
+    "created",
+    [0.0, 1764835200.0, 1764835200.0004995, 1764835200.9995, 1764835200.9999996, 1893549296.14199],
+)
+def test_the_cached_time_text_is_what_datetime_writes(created: float) -> None:
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    assert logs._iso_time(created) == expected
+
+
+async def logged_statuses(client: Client, paths: list[str]) -> list[tuple[str, int]]:
+    with configured("json") as sink:
+        for path in paths:
+            resp = await client.get(path)
+            resp.release()
+    logged = [line for line in json_lines(sink) if line["logger"] == "server.request"]
+    return [(str(line["path"]), int(str(line["status"]))) for line in logged]
+
+
+async def test_access_log_errors_keeps_only_error_responses(
+    make_client: MakeClient, settings: Settings
+) -> None:
+    client = await make_client(settings, access_log="errors")
+    paths = ["/health", "/v1/nope", "/health", "/v1/models?limit=0", "/health"]
+    assert await logged_statuses(client, paths) == [("/v1/nope", 404), ("/v1/models", 400)]
+
+
+async def test_access_log_sampled_keeps_one_in_n_and_every_error(
+    make_client: MakeClient, settings: Settings
+) -> None:
+    client = await make_client(settings, access_log="sampled", access_log_sample_every=3)
+    paths = ["/health"] * 7 + ["/v1/nope"] * 2 + ["/health"] * 3
+    # The 1st, 4th, 7th and 10th of the ten successes, and both errors.
+    assert await logged_statuses(client, paths) == [
+        ("/health", 200),
+        ("/health", 200),
+        ("/health", 200),
+        ("/v1/nope", 404),
+        ("/v1/nope", 404),
+        ("/health", 200),
+    ]
+
+
+async def test_access_log_all_is_the_default(make_client: MakeClient, settings: Settings) -> None:
+    client = await make_client(settings)
+    paths = ["/health", "/v1/nope", "/health"]
+    assert await logged_statuses(client, paths) == [
+        ("/health", 200),
+        ("/v1/nope", 404),
+        ("/health", 200),
+    ]
