@@ -116,7 +116,9 @@ class PlainQuery:
         edges = [
             PlainEdge(
                 cursor=base64.b64encode(f"offset:{i}".encode()).decode(),
-                node=PlainModel(id=strawberry.ID(r["id"]), **{n: r[n] for n in _PLAIN_COLUMNS}),
+                node=PlainModel(
+                    id=strawberry.ID(r.id), **{n: getattr(r, n) for n in _PLAIN_COLUMNS}
+                ),
             )
             for i, r in enumerate(page.rows)
         ]

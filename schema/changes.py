@@ -13,7 +13,7 @@ from schema.context import Info
 from schema.enums import ChangeKind
 from schema.pagination import Connection, build_connection, fingerprint, page_window
 from server.core.catalog.changes import ChangeFilter, changes_after_id, last_change_id, list_changes
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import ChangeRow
 
 # How often a subscription looks for newly committed changes (works across replicas).
 POLL_INTERVAL_S = 1.0
@@ -42,19 +42,19 @@ class Change:
     )
 
 
-def change_from_row(row: Row) -> Change:
+def change_from_row(row: ChangeRow) -> Change:
     return Change(
-        id=strawberry.ID(str(row["id"])),
-        at=row["at"],
-        sync_run_id=row["sync_run_id"],
-        entity=row["entity"],
-        entity_id=row["entity_id"],
-        model_id=row["model_id"],
-        provider_id=row["provider_id"],
-        kind=ChangeKind(row["kind"]),
-        field=row["field"],
-        old_value=row["old_value"],
-        new_value=row["new_value"],
+        id=strawberry.ID(str(row.id)),
+        at=row.at,
+        sync_run_id=row.sync_run_id,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        model_id=row.model_id,
+        provider_id=row.provider_id,
+        kind=ChangeKind(row.kind),
+        field=row.field,
+        old_value=row.old_value,
+        new_value=row.new_value,
     )
 
 
@@ -115,16 +115,16 @@ class ChangeSubscriptions:
             async with engine.connect() as conn:
                 rows = await changes_after_id(conn, cursor, ChangeFilter())
             for row in rows:
-                cursor = max(cursor, int(row["id"]))
+                cursor = max(cursor, row.id)
                 if _matches(row, flt):
                     yield change_from_row(row)
             if not rows:
                 await asyncio.sleep(POLL_INTERVAL_S)
 
 
-def _matches(row: Row, flt: ChangeFilter) -> bool:
+def _matches(row: ChangeRow, flt: ChangeFilter) -> bool:
     return (
-        (not flt.kinds or row["kind"] in flt.kinds)
-        and (flt.model_id is None or row["model_id"] == flt.model_id)
-        and (flt.provider_id is None or row["provider_id"] == flt.provider_id)
+        (not flt.kinds or row.kind in flt.kinds)
+        and (flt.model_id is None or row.model_id == flt.model_id)
+        and (flt.provider_id is None or row.provider_id == flt.provider_id)
     )

@@ -14,7 +14,12 @@ from strawberry.dataloader import DataLoader
 
 from schema.db import RequestDb
 from server.core.catalog import (
-    Row,
+    ChangeRow,
+    ExternalIdRow,
+    ModelRow,
+    OfferingRow,
+    ProviderRow,
+    ScoreRow,
     changes_by_model_ids,
     external_ids_by_model_ids,
     models_by_ids,
@@ -35,30 +40,26 @@ def _batch(db: RequestDb, fetch: Fetch[V], default: Callable[[], V]) -> DataLoad
     return DataLoader(load_fn=load)
 
 
-def _none() -> Row | None:
+def _none() -> None:
     return None
-
-
-def _empty() -> list[Row]:
-    return []
 
 
 @dataclass(frozen=True)
 class Loaders:
-    model_by_id: DataLoader[str, Row | None]
-    provider_by_id: DataLoader[str, Row | None]
-    offerings_by_model_id: DataLoader[str, list[Row]]
-    scores_by_model_id: DataLoader[str, list[Row]]
-    external_ids_by_model_id: DataLoader[str, list[Row]]
-    changes_by_model_id: DataLoader[str, list[Row]]
+    model_by_id: DataLoader[str, ModelRow | None]
+    provider_by_id: DataLoader[str, ProviderRow | None]
+    offerings_by_model_id: DataLoader[str, list[OfferingRow]]
+    scores_by_model_id: DataLoader[str, list[ScoreRow]]
+    external_ids_by_model_id: DataLoader[str, list[ExternalIdRow]]
+    changes_by_model_id: DataLoader[str, list[ChangeRow]]
 
 
 def build_loaders(db: RequestDb) -> Loaders:
     return Loaders(
         model_by_id=_batch(db, models_by_ids, _none),  # ModelByIdLoader
         provider_by_id=_batch(db, providers_with_counts_by_ids, _none),  # ProviderByIdLoader
-        offerings_by_model_id=_batch(db, offerings_by_model_ids, _empty),
-        scores_by_model_id=_batch(db, scores_by_model_ids, _empty),
-        external_ids_by_model_id=_batch(db, external_ids_by_model_ids, _empty),
-        changes_by_model_id=_batch(db, changes_by_model_ids, _empty),
+        offerings_by_model_id=_batch(db, offerings_by_model_ids, list),
+        scores_by_model_id=_batch(db, scores_by_model_ids, list),
+        external_ids_by_model_id=_batch(db, external_ids_by_model_ids, list),
+        changes_by_model_id=_batch(db, changes_by_model_ids, list),
     )

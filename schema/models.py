@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.context import Info
@@ -33,27 +32,16 @@ from server.core.catalog import (
     list_models,
 )
 from server.core.catalog.filters import OfferingFilter
-from server.core.catalog.models import MODEL_COLUMNS
+from server.core.catalog.models import model_by_external_id
 from server.core.catalog.offerings import cheapest, filter_offerings, sort_offerings
 from server.core.catalog.resolve import NotResolved, resolve_model
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import ModelRow
 from server.core.errors import ValidationError
 from server.core.limits import MAX_COMPARE, MIN_COMPARE
-from server.core.tables import external_ids, models
 from server.core.vocabulary import VISIBLE_STATUSES
 
 if TYPE_CHECKING:
     from schema.changes import Change
-
-MODEL_FIELDS = (
-    "name", "creator_id", "family", "description", "release_date", "last_updated",
-    "knowledge_cutoff", "open_weights", "license", "supports_tools", "supports_reasoning",
-    "supports_structured_output", "supports_attachments", "supports_temperature",
-    "context_window", "max_output_tokens", "huggingface_id", "trending_score",
-    "intelligence_index", "output_tokens_per_second", "cheapest_input_price",
-    "cheapest_output_price", "status", "first_seen_at", "last_seen_at", "updated_at",
-    "removed_at", "alias_of",
-)  # fmt: skip
 
 
 @strawberry.type
@@ -199,9 +187,9 @@ class Model:
         rows = await info.context.loaders.scores_by_model_id.load(str(self.id))
         return [
             Score(
-                metric=r["metric"], value=r["value"], unit=r["unit"], source=r["source"],
-                variant=r["variant"], self_reported=r["self_reported"],
-                independent=not r["self_reported"], measured_at=r["measured_at"],
+                metric=r.metric, value=r.value, unit=r.unit, source=r.source,
+                variant=r.variant, self_reported=r.self_reported,
+                independent=not r.self_reported, measured_at=r.measured_at,
             )
             for r in rows
         ]  # fmt: skip
@@ -213,8 +201,8 @@ class Model:
         rows = await info.context.loaders.external_ids_by_model_id.load(str(self.id))
         return [
             ExternalId(
-                source=r["source"], id=r["external_id"], match_method=r["match_method"],
-                confidence=r["confidence"],
+                source=r.source, id=r.external_id, match_method=r.match_method,
+                confidence=r.confidence,
             )
             for r in rows
         ]  # fmt: skip
@@ -240,15 +228,42 @@ class Model:
         return [change_from_row(r) for r in rows]
 
 
-def model_from_row(row: Row) -> Model:
+def model_from_row(row: ModelRow) -> Model:
     return Model(
-        id=strawberry.ID(row["id"]),
-        input_modalities=list(row["input_modalities"] or []),
-        output_modalities=list(row["output_modalities"] or []),
-        sources=list(row["sources"] or []),
-        downloads=row["downloads"],
-        likes=row["likes"],
-        **{f: row[f] for f in MODEL_FIELDS},
+        id=strawberry.ID(row.id),
+        name=row.name,
+        creator_id=row.creator_id,
+        family=row.family,
+        description=row.description,
+        release_date=row.release_date,
+        last_updated=row.last_updated,
+        knowledge_cutoff=row.knowledge_cutoff,
+        open_weights=row.open_weights,
+        license=row.license,
+        input_modalities=list(row.input_modalities or []),
+        output_modalities=list(row.output_modalities or []),
+        supports_tools=row.supports_tools,
+        supports_reasoning=row.supports_reasoning,
+        supports_structured_output=row.supports_structured_output,
+        supports_attachments=row.supports_attachments,
+        supports_temperature=row.supports_temperature,
+        context_window=row.context_window,
+        max_output_tokens=row.max_output_tokens,
+        huggingface_id=row.huggingface_id,
+        downloads=None if row.downloads is None else Long(row.downloads),
+        likes=None if row.likes is None else Long(row.likes),
+        trending_score=row.trending_score,
+        intelligence_index=row.intelligence_index,
+        output_tokens_per_second=row.output_tokens_per_second,
+        cheapest_input_price=row.cheapest_input_price,
+        cheapest_output_price=row.cheapest_output_price,
+        sources=list(row.sources or []),
+        status=row.status,
+        first_seen_at=row.first_seen_at,
+        last_seen_at=row.last_seen_at,
+        updated_at=row.updated_at,
+        removed_at=row.removed_at,
+        alias_of=row.alias_of,
     )
 
 
@@ -372,7 +387,7 @@ async def list_model_connection(
         window = page_window(first, after, fingerprint("models", flt, order, version))
         page = await db.run(lambda conn: list_models(conn, flt, order, window.limit, window.offset))
     for row in page.rows:  # prime the loader so `model(id)` in the same request is free
-        info.context.loaders.model_by_id.prime(row["id"], row)
+        info.context.loaders.model_by_id.prime(row.id, row)
     return build_connection(page.rows, page.total, window, model_from_row)
 
 
@@ -470,15 +485,7 @@ class ModelQueries:
     )
     async def model_by_external_id(self, info: Info, source: Source, id: str) -> Model | None:
         check_length("id", id)
-        query = (
-            select(*MODEL_COLUMNS)
-            .join(external_ids, external_ids.c.model_id == models.c.id)
-            .where(
-                external_ids.c.source == source.value,
-                func.lower(external_ids.c.external_id) == id.strip().lower(),
-            )
-        )
-        row = await info.context.db.run(lambda conn: _first(conn, query))
+        row = await info.context.db.run(lambda conn: model_by_external_id(conn, source.value, id))
         return model_from_row(row) if row else None
 
     @strawberry.field(description=f"{MIN_COMPARE} to {MAX_COMPARE} models side by side.")
@@ -498,8 +505,3 @@ class ModelQueries:
             largest_context_model_id=_best(found, "context_window"),
             highest_intelligence_model_id=_best(found, "intelligence_index"),
         )
-
-
-async def _first(conn: AsyncConnection, query: Select[Any]) -> Row | None:
-    row: Row | None = (await conn.execute(query)).mappings().first()
-    return row

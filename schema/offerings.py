@@ -13,8 +13,8 @@ from schema.enums import ListingKind, OfferingSortField
 from schema.providers import Provider, provider_from_row
 from server.core.catalog import cost as cost_calc
 from server.core.catalog.filters import OfferingFilter
-from server.core.catalog.history import PRICE_FIELDS, offering_key, offering_price_changes, price_at
-from server.core.catalog.rows import Row
+from server.core.catalog.history import offering_key, offering_price_changes, price_at
+from server.core.catalog.rows import ChangeRow, OfferingRow
 
 # One description per price column, shared by the price card (Offering) and its history
 # (PriceSnapshot), so the two never describe the same number differently.
@@ -161,7 +161,7 @@ class Offering:
     first_seen_at: datetime = strawberry.field(description="When a sync first saw it (UTC).")
     last_seen_at: datetime = strawberry.field(description="When a sync last saw it (UTC).")
     removed_at: datetime | None = strawberry.field(description="When it was marked removed (UTC).")
-    row: strawberry.Private[Row]
+    row: strawberry.Private[OfferingRow]
 
     @strawberry.field(description="The provider serving this offering.")
     async def provider(self, info: Info) -> Provider | None:
@@ -203,7 +203,18 @@ class Offering:
         prices = price_at(self.row, events, at)
         if prices is None:
             return None
-        return PriceSnapshot(at=at, **prices)
+        return PriceSnapshot(
+            at=at,
+            input_price=prices.input_price,
+            output_price=prices.output_price,
+            cache_read_price=prices.cache_read_price,
+            cache_write_price=prices.cache_write_price,
+            reasoning_price=prices.reasoning_price,
+            input_audio_price=prices.input_audio_price,
+            output_audio_price=prices.output_audio_price,
+            request_price=prices.request_price,
+            image_price=prices.image_price,
+        )
 
     @strawberry.field(description="This offering's price changes, newest first.")
     async def price_history(self, info: Info) -> list[PricePoint]:
@@ -211,34 +222,42 @@ class Offering:
         return price_points(self.row, events)
 
 
-def price_points(offering: Row, events: list[Row]) -> list[PricePoint]:
+def price_points(offering: OfferingRow, events: list[ChangeRow]) -> list[PricePoint]:
     return [
         PricePoint(at=p.at, field=p.field, old_value=p.old, new_value=p.new)
         for p in offering_price_changes(offering, events)
     ]
 
 
-def offering_from_row(row: Row) -> Offering:
+def offering_from_row(row: OfferingRow) -> Offering:
     return Offering(
         id=strawberry.ID(offering_key(row)),
-        provider_id=row["provider_id"],
-        provider_model_id=row["provider_model_id"],
-        model_id=row["model_id"],
-        name=row["name"],
-        **{f: row[f] for f in PRICE_FIELDS},
-        price_tiers=[_tier(t) for t in row["price_tiers"] or []],
-        is_free=row["is_free"],
-        price_variable=row["price_variable"],
-        listing_kind=ListingKind(row["listing_kind"]),
-        context_window=row["context_window"],
-        max_input_tokens=row["max_input_tokens"],
-        max_output_tokens=row["max_output_tokens"],
-        expires_on=row["expires_on"],
-        status=row["status"],
-        source=row["source"],
-        first_seen_at=row["first_seen_at"],
-        last_seen_at=row["last_seen_at"],
-        removed_at=row["removed_at"],
+        provider_id=row.provider_id,
+        provider_model_id=row.provider_model_id,
+        model_id=row.model_id,
+        name=row.name,
+        input_price=row.input_price,
+        output_price=row.output_price,
+        cache_read_price=row.cache_read_price,
+        cache_write_price=row.cache_write_price,
+        reasoning_price=row.reasoning_price,
+        input_audio_price=row.input_audio_price,
+        output_audio_price=row.output_audio_price,
+        request_price=row.request_price,
+        image_price=row.image_price,
+        price_tiers=[_tier(t) for t in row.price_tiers or []],
+        is_free=row.is_free,
+        price_variable=row.price_variable,
+        listing_kind=ListingKind(row.listing_kind),
+        context_window=row.context_window,
+        max_input_tokens=row.max_input_tokens,
+        max_output_tokens=row.max_output_tokens,
+        expires_on=row.expires_on,
+        status=row.status,
+        source=row.source,
+        first_seen_at=row.first_seen_at,
+        last_seen_at=row.last_seen_at,
+        removed_at=row.removed_at,
         row=row,
     )
 

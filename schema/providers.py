@@ -11,7 +11,7 @@ from schema.context import Info
 from schema.enums import ProviderKind, ProviderSortField
 from schema.pagination import Connection, build_connection, fingerprint, page_window
 from server.core.catalog.providers import ProviderFilter, list_providers
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import ProviderRow
 
 if TYPE_CHECKING:
     from schema.models import Model, ModelFilterInput, ModelSortInput
@@ -54,21 +54,20 @@ class Provider:
         return await list_model_connection(info, filter, sort, first, after, provider=str(self.id))
 
 
-def provider_from_row(row: Row) -> Provider:
-    kind = row["kind"]
+def provider_from_row(row: ProviderRow) -> Provider:
     return Provider(
-        id=strawberry.ID(row["id"]),
-        name=row["name"],
-        kind=ProviderKind(kind) if kind else None,
-        api_url=row["api_url"],
-        doc_url=row["doc_url"],
-        env_vars=list(row["env_vars"] or []),
-        npm_package=row["npm_package"],
-        status=row["status"],
-        first_seen_at=row["first_seen_at"],
-        last_seen_at=row["last_seen_at"],
-        model_count=int(row.get("model_count") or 0),
-        offering_count=int(row.get("offering_count") or 0),
+        id=strawberry.ID(row.id),
+        name=row.name,
+        kind=ProviderKind(row.kind) if row.kind else None,
+        api_url=row.api_url,
+        doc_url=row.doc_url,
+        env_vars=list(row.env_vars or []),
+        npm_package=row.npm_package,
+        status=row.status,
+        first_seen_at=row.first_seen_at,
+        last_seen_at=row.last_seen_at,
+        model_count=int(row.model_count),
+        offering_count=int(row.offering_count),
     )
 
 

@@ -17,7 +17,7 @@ from strawberry.scalars import JSON
 from schema.context import Info
 from schema.enums import Source
 from schema.pagination import Connection, build_connection, fingerprint, page_window
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import SyncRunRow
 from server.core.catalog.sync_runs import list_sync_runs, sync_run_by_id
 from server.core.errors import NotFound, ServiceUnavailable
 from server.core.vocabulary import RunStatus, RunTrigger
@@ -102,20 +102,20 @@ class SyncRun:
     )
 
 
-def run_from_row(row: Row) -> SyncRun:
-    stats = row["source_stats"] or {}
+def run_from_row(row: SyncRunRow) -> SyncRun:
+    stats = row.source_stats or {}
     return SyncRun(
-        id=row["id"],
-        trigger=row["trigger"],
-        status=row["status"],
-        sources=list(row["sources"] or []),
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        total_fetched=row["total_fetched"],
-        total_stored=row["total_stored"],
-        total_changed=row["total_changed"],
-        message=row["message"],
-        replica_id=row["replica_id"],
+        id=row.id,
+        trigger=row.trigger,
+        status=row.status,
+        sources=list(row.sources or []),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        total_fetched=row.total_fetched,
+        total_stored=row.total_stored,
+        total_changed=row.total_changed,
+        message=row.message,
+        replica_id=row.replica_id,
         source_stats=[source_stats(k, v) for k, v in sorted(stats.items())],
     )
 
@@ -208,17 +208,17 @@ class SyncSubscriptions:
                 row = await sync_run_by_id(conn, run_id)
             if row is None:
                 raise NotFound(f"sync run {run_id} does not exist")
-            for source, stats in sorted((row["source_stats"] or {}).items()):
+            for source, stats in sorted((row.source_stats or {}).items()):
                 if source not in seen:
                     seen.add(source)
                     yield SyncProgressEvent(
                         run_id=run_id, kind="source_finished", source=source,
-                        stats=source_stats(source, stats), run_status=row["status"],
+                        stats=source_stats(source, stats), run_status=row.status,
                     )  # fmt: skip
-            if row["status"] != RunStatus.RUNNING:
+            if row.status != RunStatus.RUNNING:
                 yield SyncProgressEvent(
                     run_id=run_id, kind="run_finished", source=None, stats=None,
-                    run_status=row["status"],
+                    run_status=row.status,
                 )  # fmt: skip
                 return
             await asyncio.sleep(PROGRESS_POLL_S)

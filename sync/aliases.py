@@ -19,11 +19,13 @@ from typing import Any
 
 from sync.identity import identity_data, loose_key, split_date
 
-Row = dict[str, Any]
+# The sync's merged records (sync.merge.MergedCatalog), mutable column -> value dicts on
+# their way to the database: not the catalog's typed query rows (server.core.catalog.rows).
+Record = dict[str, Any]
 
 
 def point_aliases(
-    models: dict[str, Row], offerings: dict[tuple[str, str], Row], alias_ids: set[str]
+    models: dict[str, Record], offerings: dict[tuple[str, str], Record], alias_ids: set[str]
 ) -> dict[str, str | None]:
     """Sets `alias_of` on every model row (None but for aliases); returns alias -> target."""
     by_base: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -47,7 +49,7 @@ def point_aliases(
     return pointers
 
 
-def _same_price(offerings: dict[tuple[str, str], Row], alias: str, target: str) -> bool:
+def _same_price(offerings: dict[tuple[str, str], Record], alias: str, target: str) -> bool:
     """The lab's own price for the alias is a price some provider asks for the target."""
     prices: dict[str, set[tuple[Any, Any]]] = defaultdict(set)
     labs = identity_data().lab_providers

@@ -14,16 +14,16 @@ from tests.support.seed import SeedInfo
 
 async def ids(conn: AsyncConnection, flt: ModelFilter, sort: ModelSort | None = None) -> list[str]:
     page = await list_models(conn, flt, sort or ModelSort(), 100, 0)
-    return [row["id"] for row in page.rows]
+    return [row.id for row in page.rows]
 
 
 async def test_default_listing_hides_removed_sorted_by_name(
     conn: AsyncConnection, seeded: SeedInfo
 ) -> None:
     page = await list_models(conn, ModelFilter(), ModelSort(), 100, 0)
-    got = [r["id"] for r in page.rows]
+    got = [r.id for r in page.rows]
     assert page.total == 9 and set(got) == set(seeded.visible_model_ids)
-    names = [r["name"].lower() for r in page.rows]
+    names = [r.name.lower() for r in page.rows]
     assert names == sorted(names)
 
 
@@ -137,4 +137,4 @@ async def test_pagination_and_total_past_the_end(conn: AsyncConnection) -> None:
 async def test_models_by_ids_skips_unknown(conn: AsyncConnection) -> None:
     got = await models_by_ids(conn, ["openai/gpt-4o", "nope/nope", "openai/gpt-4o"])
     assert list(got) == ["openai/gpt-4o"]
-    assert got["openai/gpt-4o"]["context_window"] == 128000
+    assert got["openai/gpt-4o"].context_window == 128000

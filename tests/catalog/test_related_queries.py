@@ -25,25 +25,25 @@ from tests.support.seed import RUN2_AT, SeedInfo
 
 async def test_offerings_grouped_per_model_with_empty_lists(conn: AsyncConnection) -> None:
     got = await offerings_by_model_ids(conn, ["openai/gpt-4o", "qwen/qwen3-0.6b"])
-    assert [o["provider_id"] for o in got["openai/gpt-4o"]] == ["openai", "openrouter"]
+    assert [o.provider_id for o in got["openai/gpt-4o"]] == ["openai", "openrouter"]
     assert got["qwen/qwen3-0.6b"] == []
 
 
 async def test_cheapest_offering_skips_unknown_and_variable(conn: AsyncConnection) -> None:
     got = await offerings_by_model_ids(conn, ["meta/llama-3.1-8b-instruct", "openrouter/auto"])
     best = cheapest(got["meta/llama-3.1-8b-instruct"])
-    assert best is not None and best["provider_id"] == "deepinfra"  # paid offerings only
+    assert best is not None and best.provider_id == "deepinfra"  # paid offerings only
     with_free = cheapest(got["meta/llama-3.1-8b-instruct"], include_free=True)
-    assert with_free is not None and with_free["is_free"]
+    assert with_free is not None and with_free.is_free
     assert cheapest(got["openrouter/auto"]) is None
 
 
 async def test_scores_and_external_ids(conn: AsyncConnection) -> None:
     scores = await scores_by_model_ids(conn, ["anthropic/claude-sonnet-4"])
-    variants = {(s["metric"], s["variant"]) for s in scores["anthropic/claude-sonnet-4"]}
+    variants = {(s.metric, s.variant) for s in scores["anthropic/claude-sonnet-4"]}
     assert ("intelligence_index", "thinking") in variants
     ext = await external_ids_by_model_ids(conn, ["anthropic/claude-sonnet-4"])
-    assert {e["source"] for e in ext["anthropic/claude-sonnet-4"]} == {
+    assert {e.source for e in ext["anthropic/claude-sonnet-4"]} == {
         "models.dev",
         "openrouter",
         "artificialanalysis",
@@ -52,7 +52,7 @@ async def test_scores_and_external_ids(conn: AsyncConnection) -> None:
 
 async def test_changes_by_model_newest_first(conn: AsyncConnection) -> None:
     got = await changes_by_model_ids(conn, ["openai/gpt-4o"])
-    assert [c["kind"] for c in got["openai/gpt-4o"]] == ["added", "price_changed"]
+    assert [c.kind for c in got["openai/gpt-4o"]] == ["added", "price_changed"]
 
 
 async def test_provider_counts(conn: AsyncConnection) -> None:
@@ -60,23 +60,23 @@ async def test_provider_counts(conn: AsyncConnection) -> None:
     assert page.total == 6
     top = page.rows[0]
     # openrouter serves gpt-4o, claude-sonnet-4, llama (free variant) and auto.
-    assert (top["id"], top["model_count"], top["offering_count"]) == ("openrouter", 4, 4)
+    assert (top.id, top.model_count, top.offering_count) == ("openrouter", 4, 4)
     by_id = await providers_with_counts_by_ids(conn, ["openai"])
     # gpt-3.5-turbo's offering is removed, so it does not count.
-    assert (by_id["openai"]["model_count"], by_id["openai"]["offering_count"]) == (2, 2)
+    assert (by_id["openai"].model_count, by_id["openai"].offering_count) == (2, 2)
     hosts = await list_providers(
         conn, ProviderFilter(kind="host"), ProviderSortField.NAME, False, 10, 0
     )
-    assert [r["id"] for r in hosts.rows] == ["deepinfra"]
+    assert [r.id for r in hosts.rows] == ["deepinfra"]
 
 
 async def test_change_feed_filters_and_order(conn: AsyncConnection) -> None:
     page = await list_changes(conn, ChangeFilter(kinds=("price_changed",)), 10, 0)
-    assert page.total == 1 and page.rows[0]["new_value"] == "2.5"
+    assert page.total == 1 and page.rows[0].new_value == "2.5"
     recent = await list_changes(conn, ChangeFilter(since=RUN2_AT), 10, 0)
-    assert [r["kind"] for r in recent.rows] == ["removed"]
+    assert [r.kind for r in recent.rows] == ["removed"]
     everything = await list_changes(conn, ChangeFilter(), 100, 0)
-    ats = [r["at"] for r in everything.rows]
+    ats = [r.at for r in everything.rows]
     assert ats == sorted(ats, reverse=True) and everything.total == 12
     with pytest.raises(ValueError, match="unknown change kinds"):
         await list_changes(conn, ChangeFilter(kinds=("exploded",)), 10, 0)
@@ -86,7 +86,7 @@ async def test_changes_after_id_for_subscriptions(conn: AsyncConnection) -> None
     last = await last_change_id(conn)
     assert await changes_after_id(conn, last, ChangeFilter()) == []
     tail = await changes_after_id(conn, last - 2, ChangeFilter(model_id="openai/gpt-3.5-turbo"))
-    assert [c["kind"] for c in tail] == ["removed"]
+    assert [c.kind for c in tail] == ["removed"]
 
 
 @pytest.mark.parametrize(
@@ -112,13 +112,13 @@ async def test_resolve_spellings(
 ) -> None:
     got = await resolve_model(conn, spelling)
     assert isinstance(got, Resolved)
-    assert (got.model["id"], got.rule) == (model_id, rule)
+    assert (got.model.id, got.rule) == (model_id, rule)
 
 
 async def test_resolve_not_found_suggests_close_names(conn: AsyncConnection) -> None:
     got = await resolve_model(conn, "claude sonet")
     assert isinstance(got, NotResolved)
-    assert "anthropic/claude-sonnet-4" in [s["id"] for s in got.suggestions]
+    assert "anthropic/claude-sonnet-4" in [s.id for s in got.suggestions]
 
 
 def test_name_key_examples() -> None:
@@ -141,7 +141,7 @@ async def test_catalog_summary(conn: AsyncConnection) -> None:
 
 async def test_sync_runs_newest_first(conn: AsyncConnection, seeded: SeedInfo) -> None:
     page = await list_sync_runs(conn, 10, 0)
-    assert [r["id"] for r in page.rows] == list(reversed(seeded.run_ids)) and page.total == 2
+    assert [r.id for r in page.rows] == list(reversed(seeded.run_ids)) and page.total == 2
     run = await sync_run_by_id(conn, seeded.run_ids[1])
-    assert run is not None and run["source_stats"]["artificialanalysis"]["status"] == "failed"
+    assert run is not None and run.source_stats["artificialanalysis"]["status"] == "failed"
     assert await sync_run_by_id(conn, 999) is None

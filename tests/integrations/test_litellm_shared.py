@@ -40,8 +40,7 @@ async def _sample(engine: AsyncEngine) -> list[tuple[str, str | None, OfferingKe
         rows = [r for r in await listed_offerings(conn) if skip_reason(r) is None]
     step = max(1, len(rows) // SAMPLE)
     return [
-        (keys(r)[0], None, (r["model_id"], r["provider_id"], r["provider_model_id"]))
-        for r in rows[::step]
+        (keys(r)[0], None, (r.model_id, r.provider_id, r.provider_model_id)) for r in rows[::step]
     ]
 
 

@@ -13,7 +13,13 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.core.export.litellm import build_cost_map, per_token, skip_reason, tier_suffix
+from server.core.export.litellm import (
+    ExportRow,
+    build_cost_map,
+    per_token,
+    skip_reason,
+    tier_suffix,
+)
 from server.core.export.litellm_providers import LITELLM_PROVIDERS
 from server.core.tables import catalog_state, offerings
 from tests.rest.conftest import Client
@@ -179,8 +185,10 @@ def test_tier_suffix(above: int, suffix: str) -> None:
     assert tier_suffix(above) == suffix
 
 
-def _row(**fields: Any) -> dict[str, Any]:
+def _row(**fields: Any) -> ExportRow:
     row: dict[str, Any] = {
+        "model_id": "openai/m",
+        "listing_kind": "paid",
         "provider_id": "openai",
         "provider_model_id": "m",
         "input_price": Decimal("1"),
@@ -206,7 +214,7 @@ def _row(**fields: Any) -> dict[str, Any]:
         "expires_on": None,
     }
     row.update(fields)
-    return row
+    return ExportRow(**row)
 
 
 @pytest.mark.parametrize(

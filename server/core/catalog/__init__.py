@@ -16,26 +16,38 @@ from server.core.catalog.related import (
     changes_by_model_ids,
     external_ids_by_model_ids,
     offerings_by_model_ids,
-    providers_by_ids,
     scores_by_model_ids,
 )
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import (
+    ChangeRow,
+    ExternalIdRow,
+    ModelRow,
+    OfferingRow,
+    ProviderRow,
+    ScoreRow,
+    SyncRunRow,
+)
 
 __all__ = [
     "CAPABILITY_COLUMNS",
+    "ChangeRow",
+    "ExternalIdRow",
     "ModelFilter",
     "ModelPage",
+    "ModelRow",
     "ModelSort",
     "OfferingFilter",
+    "OfferingRow",
     "OfferingSortField",
-    "Row",
+    "ProviderRow",
+    "ScoreRow",
     "SortField",
+    "SyncRunRow",
     "changes_by_model_ids",
     "external_ids_by_model_ids",
     "list_models",
     "models_by_ids",
     "offerings_by_model_ids",
-    "providers_by_ids",
     "scores_by_model_ids",
     "validate_filter",
 ]

@@ -9,10 +9,12 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import ChangeRow, columns
 from server.core.errors import InvalidInput
 from server.core.tables import changes
 from server.core.vocabulary import CHANGE_KINDS
+
+CHANGE_COLUMNS = columns(ChangeRow._fields, changes)
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class ChangeFilter:
 
 @dataclass(frozen=True)
 class ChangePage:
-    rows: list[Row]
+    rows: list[ChangeRow]
     total: int
 
 
@@ -58,31 +60,31 @@ async def list_changes(
     conds = _conditions(flt)
     total_col = func.count().over().label("_total")
     query = (
-        select(changes, total_col)
+        select(*CHANGE_COLUMNS, total_col)
         .where(*conds)
         .order_by(changes.c.at.desc(), changes.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    result = (await conn.execute(query)).mappings().all()
+    result = (await conn.execute(query)).all()
     if result:
-        rows: list[Row] = [{k: v for k, v in r.items() if k != "_total"} for r in result]
-        return ChangePage(rows, int(result[0]["_total"]))
+        # _total is the last column, after ChangeRow's.
+        return ChangePage([ChangeRow._make(r[:-1]) for r in result], int(result[0][-1]))
     total = await conn.scalar(select(func.count()).select_from(changes).where(*conds))
     return ChangePage([], int(total or 0))
 
 
 async def changes_after_id(
     conn: AsyncConnection, after_id: int, flt: ChangeFilter, limit: int = 500
-) -> list[Row]:
+) -> list[ChangeRow]:
     """Events committed after `after_id`, oldest first (ids grow with commits per run)."""
     query = (
-        select(changes)
+        select(*CHANGE_COLUMNS)
         .where(changes.c.id > after_id, *_conditions(flt))
         .order_by(changes.c.id)
         .limit(limit)
     )
-    return list((await conn.execute(query)).mappings().all())
+    return [ChangeRow._make(r) for r in await conn.execute(query)]
 
 
 async def last_change_id(conn: AsyncConnection) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import OfferingRow
 from server.core.errors import InvalidInput
 
 PER = Decimal(1_000_000)
@@ -69,13 +69,22 @@ def applicable_tier(tiers: Any, prompt_tokens: int) -> Mapping[str, Any] | None:
     return best
 
 
-def effective_prices(
-    offering: Row, prompt_tokens: int
-) -> tuple[dict[str, Decimal | None], int | None]:
-    prices = {
-        f: _decimal(offering[f]) for f in (*TIERED_FIELDS, "reasoning_price", "request_price")
+def _base_prices(offering: OfferingRow) -> dict[str, Decimal | None]:
+    return {
+        "input_price": _decimal(offering.input_price),
+        "output_price": _decimal(offering.output_price),
+        "cache_read_price": _decimal(offering.cache_read_price),
+        "cache_write_price": _decimal(offering.cache_write_price),
+        "reasoning_price": _decimal(offering.reasoning_price),
+        "request_price": _decimal(offering.request_price),
     }
-    tier = applicable_tier(offering.get("price_tiers"), prompt_tokens)
+
+
+def effective_prices(
+    offering: OfferingRow, prompt_tokens: int
+) -> tuple[dict[str, Decimal | None], int | None]:
+    prices = _base_prices(offering)
+    tier = applicable_tier(offering.price_tiers, prompt_tokens)
     if tier is None:
         return prices, None
     for field in TIERED_FIELDS:
@@ -91,8 +100,8 @@ def _line(item: str, quantity: int, price: Decimal | None, per: Decimal = PER) -
     return CostLine(item, quantity, price, cost)
 
 
-def estimate_cost(offering: Row, tokens: TokenCounts) -> CostEstimate:
-    if offering.get("price_variable"):
+def estimate_cost(offering: OfferingRow, tokens: TokenCounts) -> CostEstimate:
+    if offering.price_variable:
         return CostEstimate(None, (), None, False, "price varies with the routed model")
     prices, tier = effective_prices(offering, tokens.prompt)
     reasoning_price = prices["reasoning_price"] or prices["output_price"]

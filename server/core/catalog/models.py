@@ -24,16 +24,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.catalog.filters import CAPABILITY_COLUMNS, ModelFilter, ModelSort, SortField
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import ModelRow, columns
 from server.core.catalog_version import read_in
 from server.core.errors import InvalidInput
-from server.core.tables import catalog_state, models, offerings
+from server.core.tables import catalog_state, external_ids, models, offerings
 from server.core.vocabulary import ENTITY_STATUSES, LISTING_KINDS, SOURCES
 
 # Minimum trigram similarity for a fuzzy (non-substring) search hit.
 SIMILARITY_FLOOR = 0.3
 
-MODEL_COLUMNS = [c for c in models.c if c.name not in ("search_text", "content_hash")]
+# Every column a ModelRow holds, in its field order (not search_text or content_hash).
+MODEL_COLUMNS = columns(ModelRow._fields, models)
 
 _SORT_COLUMNS: dict[SortField, Any] = {
     SortField.NAME: func.lower(models.c.name),
@@ -61,7 +62,7 @@ def _sort_column(field: SortField, include_free: bool) -> Any:
 
 @dataclass(frozen=True)
 class ModelPage:
-    rows: list[Row]
+    rows: list[ModelRow]
     total: int
     version: int | None = None  # catalog version of the snapshot, when asked for
 
@@ -224,15 +225,21 @@ def _page_query(
 _EXTRAS = ("_total", "_version")
 
 
-def _rows_and_extras(keys: list[str], tuples: Sequence[Any]) -> tuple[list[Row], dict[str, Any]]:
-    """The model rows as dicts, and the first row's extra columns (total, version), which
-    _page_query appends after the model columns. Built from plain tuples: going through
-    RowMapping and filtering every key cost more than the rest of the page build."""
+def _rows_and_extras(
+    keys: list[str], tuples: Sequence[Any]
+) -> tuple[list[ModelRow], dict[str, Any]]:
+    """The model rows, and the first row's extra columns (total, version), which
+    _page_query appends after the model columns. Built from the plain result tuples (one
+    C-level tuple build per row): going through RowMapping cost more than the page."""
     width = len(keys)
     while width and keys[width - 1] in _EXTRAS:
         width -= 1
-    names = keys[:width]
-    rows: list[Row] = [dict(zip(names, values, strict=False)) for values in tuples]
+    make = ModelRow._make
+    rows = (
+        [make(values[:width]) for values in tuples]
+        if width < len(keys)
+        else list(map(make, tuples))
+    )
     extras = dict(zip(keys[width:], tuples[0][width:], strict=True)) if tuples else {}
     return rows, extras
 
@@ -247,8 +254,25 @@ async def count_models(conn: AsyncConnection, flt: ModelFilter) -> int:
     return int(await conn.scalar(_count_query(flt)) or 0)
 
 
-async def models_by_ids(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Row]:
+async def models_by_ids(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, ModelRow]:
     if not ids:
         return {}
     query = select(*MODEL_COLUMNS).where(models.c.id.in_(list(set(ids))))
-    return {row["id"]: row for row in (await conn.execute(query)).mappings()}
+    rows = map(ModelRow._make, await conn.execute(query))
+    return {row.id: row for row in rows}
+
+
+async def model_by_external_id(
+    conn: AsyncConnection, source: str, external_id: str
+) -> ModelRow | None:
+    """The model an upstream catalog lists under this id (any case), if any."""
+    query = (
+        select(*MODEL_COLUMNS)
+        .join(external_ids, external_ids.c.model_id == models.c.id)
+        .where(
+            external_ids.c.source == source,
+            func.lower(external_ids.c.external_id) == external_id.strip().lower(),
+        )
+    )
+    row = (await conn.execute(query)).first()
+    return None if row is None else ModelRow._make(row)

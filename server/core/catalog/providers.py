@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import PROVIDER_TABLE_FIELDS, ProviderRow, columns
 from server.core.tables import models, offerings, providers
 from server.core.vocabulary import VISIBLE_STATUSES
 
@@ -30,7 +30,7 @@ class ProviderFilter:
 
 @dataclass(frozen=True)
 class ProviderPage:
-    rows: list[Row]
+    rows: list[ProviderRow]
     total: int
 
 
@@ -51,8 +51,9 @@ def _counts() -> Any:
 
 def _base() -> Any:
     counts = _counts()
+    # The columns in ProviderRow's field order, the two counts last.
     query = select(
-        providers,
+        *columns(PROVIDER_TABLE_FIELDS, providers),
         func.coalesce(counts.c.model_count, 0).label("model_count"),
         func.coalesce(counts.c.offering_count, 0).label("offering_count"),
     ).outerjoin(counts, counts.c.provider_id == providers.c.id)
@@ -88,17 +89,21 @@ async def list_providers(
     order = column.desc() if descending else column.asc()
     total_col = func.count().over().label("_total")
     page = query.add_columns(total_col).where(*_conditions(flt)).order_by(order, providers.c.id)
-    result = (await conn.execute(page.limit(limit).offset(offset))).mappings().all()
+    result = (await conn.execute(page.limit(limit).offset(offset))).all()
     if result:
-        total = int(result[0]["_total"])
-        return ProviderPage([{k: v for k, v in r.items() if k != "_total"} for r in result], total)
+        # _total is the last column, after ProviderRow's.
+        total = int(result[0][-1])
+        return ProviderPage([ProviderRow._make(r[:-1]) for r in result], total)
     count = select(func.count()).select_from(providers).where(*_conditions(flt))
     return ProviderPage([], int(await conn.scalar(count) or 0))
 
 
-async def providers_with_counts_by_ids(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Row]:
+async def providers_with_counts_by_ids(
+    conn: AsyncConnection, ids: Sequence[str]
+) -> dict[str, ProviderRow]:
     if not ids:
         return {}
     query, _ = _base()
-    rows = (await conn.execute(query.where(providers.c.id.in_(list(set(ids)))))).mappings()
-    return {row["id"]: row for row in rows}
+    result = await conn.execute(query.where(providers.c.id.in_(list(set(ids)))))
+    rows = map(ProviderRow._make, result)
+    return {row.id: row for row in rows}

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.catalog.models import MODEL_COLUMNS
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import ModelRow
 from server.core.errors import InvalidInput
 from server.core.tables import external_ids, models
 
@@ -32,14 +32,14 @@ SUGGESTION_LIMIT = 5
 
 @dataclass(frozen=True)
 class Resolved:
-    model: Row
+    model: ModelRow
     rule: str
     matched: str  # the identifier that matched (for the external_id rule, which source)
 
 
 @dataclass(frozen=True)
 class NotResolved:
-    suggestions: list[Row]
+    suggestions: list[ModelRow]
 
 
 def name_key(name: str) -> str:
@@ -66,27 +66,27 @@ async def _exact(conn: AsyncConnection, name: str) -> Resolved | None:
     by_id = select(*MODEL_COLUMNS).where(
         or_(models.c.id == lowered, func.lower(models.c.huggingface_id) == lowered)
     )
-    rows = (await conn.execute(by_id)).mappings().all()
+    rows = [ModelRow._make(r) for r in await conn.execute(by_id)]
     for row in rows:
-        if row["id"] == lowered:
-            return Resolved(row, "id", row["id"])
-    if rows:
-        return Resolved(rows[0], "huggingface_id", rows[0]["huggingface_id"])
+        if row.id == lowered:
+            return Resolved(row, "id", row.id)
+    if rows and rows[0].huggingface_id is not None:
+        return Resolved(rows[0], "huggingface_id", rows[0].huggingface_id)
     by_ext = (
-        select(external_ids.c.source, *MODEL_COLUMNS)
+        select(*MODEL_COLUMNS, external_ids.c.source)
         .join(models, models.c.id == external_ids.c.model_id)
         .where(func.lower(external_ids.c.external_id) == lowered)
         .order_by(external_ids.c.source)
     )
-    hit = (await conn.execute(by_ext)).mappings().first()
+    hit = (await conn.execute(by_ext)).first()
     if hit is None:
         return None
-    model = {k: v for k, v in hit.items() if k != "source"}
-    return Resolved(model, "external_id", hit["source"])
+    # The source is the last column, after ModelRow's.
+    return Resolved(ModelRow._make(hit[:-1]), "external_id", str(hit[-1]))
 
 
-async def _candidates(conn: AsyncConnection) -> tuple[list[Row], list[tuple[str, str]]]:
-    rows: list[Row] = list((await conn.execute(select(*MODEL_COLUMNS))).mappings().all())
+async def _candidates(conn: AsyncConnection) -> tuple[list[ModelRow], list[tuple[str, str]]]:
+    rows = [ModelRow._make(r) for r in await conn.execute(select(*MODEL_COLUMNS))]
     ext = [
         (r[0], r[1])
         for r in await conn.execute(select(external_ids.c.model_id, external_ids.c.external_id))
@@ -94,22 +94,22 @@ async def _candidates(conn: AsyncConnection) -> tuple[list[Row], list[tuple[str,
     return rows, ext
 
 
-def _spellings(rows: list[Row], ext: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+def _spellings(rows: list[ModelRow], ext: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     """model id -> every known spelling (id, name, HF id, external ids)."""
-    spellings: dict[str, set[str]] = {r["id"]: {r["id"], r["name"]} for r in rows}
+    spellings: dict[str, set[str]] = {r.id: {r.id, r.name} for r in rows}
     for r in rows:
-        if r["huggingface_id"]:
-            spellings[r["id"]].add(r["huggingface_id"])
+        if r.huggingface_id:
+            spellings[r.id].add(r.huggingface_id)
     for model_id, external in ext:
         spellings.setdefault(model_id, set()).add(external)
     return spellings
 
 
-def _pick(matches: list[Row], vendor: str | None) -> Row:
+def _pick(matches: list[ModelRow], vendor: str | None) -> ModelRow:
     """Prefer the named vendor's model, then active ones, then the id order."""
 
-    def rank(r: Row) -> tuple[bool, bool, str]:
-        return (vendor is not None and r["creator_id"] != vendor, r["status"] != "active", r["id"])
+    def rank(r: ModelRow) -> tuple[bool, bool, str]:
+        return (vendor is not None and r.creator_id != vendor, r.status != "active", r.id)
 
     return min(matches, key=rank)
 
@@ -121,7 +121,7 @@ async def resolve_model(conn: AsyncConnection, name: str) -> Resolved | NotResol
     if exact is not None:
         return exact
     rows, ext = await _candidates(conn)
-    by_id = {r["id"]: r for r in rows}
+    by_id = {r.id: r for r in rows}
     spellings = _spellings(rows, ext)
     for rule, key in (("normalized", name_key), ("reordered", reordered_key)):
         wanted = key(name)
@@ -135,7 +135,7 @@ async def resolve_model(conn: AsyncConnection, name: str) -> Resolved | NotResol
     return NotResolved(await suggestions(conn, name))
 
 
-async def suggestions(conn: AsyncConnection, name: str) -> list[Row]:
+async def suggestions(conn: AsyncConnection, name: str) -> list[ModelRow]:
     term = name.strip().lower()
     score = func.greatest(
         func.similarity(models.c.search_text, term),
@@ -147,4 +147,4 @@ async def suggestions(conn: AsyncConnection, name: str) -> list[Row]:
         .order_by(score.desc(), models.c.id)
         .limit(SUGGESTION_LIMIT)
     )
-    return list((await conn.execute(query)).mappings().all())
+    return [ModelRow._make(r) for r in await conn.execute(query)]

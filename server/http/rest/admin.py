@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from server.core.catalog.rows import SyncRunRow
 from server.core.catalog.sync_runs import list_sync_runs
 from server.core.errors import Conflict, ServiceUnavailable, ValidationError
 from server.core.limits import DEFAULT_SYNC_HISTORY, MAX_SYNC_HISTORY
@@ -82,23 +83,23 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def history_record(row: Any) -> dict[str, Any]:
-    started, finished = row["started_at"], row["finished_at"]
+def history_record(row: SyncRunRow) -> dict[str, Any]:
+    started, finished = row.started_at, row.finished_at
     duration = (finished - started).total_seconds() * 1000 if finished else None
     return {
-        "id": row["id"],
-        "status": row["status"],
-        "message": row["message"] or "",
+        "id": row.id,
+        "status": row.status,
+        "message": row.message or "",
         "startedAt": _iso(started),
         "completedAt": _iso(finished),
-        "totalFetched": row["total_fetched"],
-        "totalStored": row["total_stored"],
-        "totalChanged": row["total_changed"],
-        "trigger": row["trigger"],
-        "sources": list(row["sources"]),
-        "sourceStats": row["source_stats"],
+        "totalFetched": row.total_fetched,
+        "totalStored": row.total_stored,
+        "totalChanged": row.total_changed,
+        "trigger": row.trigger,
+        "sources": list(row.sources),
+        "sourceStats": row.source_stats,
         "durationMs": round(duration) if duration is not None else None,
-        "replicaId": row["replica_id"],
+        "replicaId": row.replica_id,
     }
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from server.core.catalog.offerings import cheapest
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import ModelRow, OfferingRow
 from server.core.vocabulary import EntityStatus
 
 NEW_FOR_DAYS = 30
@@ -41,7 +41,9 @@ LEGACY_FIELDS = (
 )
 
 
-def pricing_offering(offerings: Sequence[Row], include_free: bool = False) -> Row | None:
+def pricing_offering(
+    offerings: Sequence[OfferingRow], include_free: bool = False
+) -> OfferingRow | None:
     """The offering whose prices the record shows: the model's cheapest paid offering (or
     cheapest with free tiers, when asked), the one rule `sort=inputPrice` orders by."""
     return cheapest(offerings, include_free)
@@ -60,16 +62,16 @@ def _iso(value: date | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def _modalities(model: Row) -> list[str]:
+def _modalities(model: ModelRow) -> list[str]:
     # Legacy: input then output modalities, duplicates removed, order kept.
-    return list(dict.fromkeys([*model["input_modalities"], *model["output_modalities"]]))
+    return list(dict.fromkeys([*model.input_modalities, *model.output_modalities]))
 
 
-def _capabilities(model: Row) -> list[str]:
+def _capabilities(model: ModelRow) -> list[str]:
     names = []
-    if model["supports_tools"]:
+    if model.supports_tools:
         names.append("tools")
-    if model["supports_reasoning"]:
+    if model.supports_reasoning:
         names.append("reasoning")
     return names
 
@@ -79,38 +81,34 @@ def is_new(release_date: date | None, today: date) -> bool:
 
 
 def legacy_model(
-    model: Row, offerings: Sequence[Row], today: date, include_free: bool = False
+    model: ModelRow, offerings: Sequence[OfferingRow], today: date, include_free: bool = False
 ) -> dict[str, Any]:
     priced = pricing_offering(offerings, include_free)
-
-    def price(column: str) -> float | int:
-        return _number(priced[column]) if priced is not None else 0
-
     return {
-        "id": model["id"],
-        "name": model["name"],
-        "provider": model["creator_id"],
-        "contextWindow": _number(model["context_window"]),
-        "maxOutputTokens": _number(model["max_output_tokens"]),
-        "inputCost": price("input_price"),
-        "outputCost": price("output_price"),
-        "cacheReadCost": price("cache_read_price"),
-        "cacheWriteCost": price("cache_write_price"),
+        "id": model.id,
+        "name": model.name,
+        "provider": model.creator_id,
+        "contextWindow": _number(model.context_window),
+        "maxOutputTokens": _number(model.max_output_tokens),
+        "inputCost": _number(priced.input_price) if priced is not None else 0,
+        "outputCost": _number(priced.output_price) if priced is not None else 0,
+        "cacheReadCost": _number(priced.cache_read_price) if priced is not None else 0,
+        "cacheWriteCost": _number(priced.cache_write_price) if priced is not None else 0,
         "modalities": _modalities(model),
         "capabilities": _capabilities(model),
-        "releaseDate": _iso(model["release_date"]),
-        "lastUpdated": _iso(model["last_updated"]),
-        "knowledge": model["knowledge_cutoff"] or "",
-        "openWeights": bool(model["open_weights"]),
-        "supportsTemperature": bool(model["supports_temperature"]),
-        "supportsAttachments": bool(model["supports_attachments"]),
-        "new": is_new(model["release_date"], today),
+        "releaseDate": _iso(model.release_date),
+        "lastUpdated": _iso(model.last_updated),
+        "knowledge": model.knowledge_cutoff or "",
+        "openWeights": bool(model.open_weights),
+        "supportsTemperature": bool(model.supports_temperature),
+        "supportsAttachments": bool(model.supports_attachments),
+        "new": is_new(model.release_date, today),
         # Extensions (legacy clients ignore unknown keys).
         "pricingKnown": priced is not None
-        and priced["input_price"] is not None
-        and priced["output_price"] is not None,
-        "pricingProvider": priced["provider_id"] if priced is not None else "",
-        "pricingListingKind": priced["listing_kind"] if priced is not None else "",
-        "offeringsCount": sum(1 for o in offerings if o["status"] == _ACTIVE),
-        "status": model["status"],
+        and priced.input_price is not None
+        and priced.output_price is not None,
+        "pricingProvider": priced.provider_id if priced is not None else "",
+        "pricingListingKind": priced.listing_kind if priced is not None else "",
+        "offeringsCount": sum(1 for o in offerings if o.status == _ACTIVE),
+        "status": model.status,
     }

@@ -102,12 +102,11 @@ async def _legacy_page(
     conn: AsyncConnection, flt: ModelFilter, sort: ModelSort, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     page = await list_models(conn, flt, sort, limit, offset)
-    ids = [row["id"] for row in page.rows]
+    ids = [row.id for row in page.rows]
     offerings = await offerings_by_model_ids(conn, ids) if ids else {}
     today = _today()
     records = [
-        legacy_model(row, offerings.get(row["id"], []), today, flt.include_free)
-        for row in page.rows
+        legacy_model(row, offerings.get(row.id, []), today, flt.include_free) for row in page.rows
     ]
     return records, page.total
 

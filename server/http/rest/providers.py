@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.catalog.providers import ProviderFilter, ProviderSortField, list_providers
-from server.core.catalog.rows import Row
+from server.core.catalog.rows import ProviderRow
 from server.core.limits import ALL_PROVIDERS_LIMIT
 from server.http.rest import params
 from server.http.rest.envelope import envelope
@@ -18,18 +18,18 @@ PROVIDERS_TTL_S = 3600
 CACHE_KEY = "providers"
 
 
-def provider_record(row: Row) -> dict[str, Any]:
+def provider_record(row: ProviderRow) -> dict[str, Any]:
     return {
-        "id": row["id"],
-        "name": row["name"],
-        "kind": row["kind"] or "",
-        "apiUrl": row["api_url"] or "",
-        "docUrl": row["doc_url"] or "",
-        "envVars": list(row["env_vars"]),
-        "npmPackage": row["npm_package"] or "",
-        "status": row["status"],
-        "modelsCount": int(row["model_count"]),
-        "offeringsCount": int(row["offering_count"]),
+        "id": row.id,
+        "name": row.name,
+        "kind": row.kind or "",
+        "apiUrl": row.api_url or "",
+        "docUrl": row.doc_url or "",
+        "envVars": list(row.env_vars),
+        "npmPackage": row.npm_package or "",
+        "status": row.status,
+        "modelsCount": int(row.model_count),
+        "offeringsCount": int(row.offering_count),
     }
 
 
