@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Column, Integer, Table
 from sqlalchemy.dialects.postgresql import JSONB
 
+from server.core.catalog.history import Prices
 from server.core.catalog.rows import (
     ChangeRow,
     ExternalIdRow,
@@ -28,6 +29,7 @@ from server.core.catalog.rows import (
 )
 from server.core.export.litellm import EXPORT_COLUMNS, ExportRow
 from server.core.tables import (
+    OFFERING_PRICE_COLUMNS,
     changes,
     external_ids,
     models,
@@ -154,6 +156,13 @@ def test_provider_row_is_its_columns_and_two_counts() -> None:
     counts = {name: Column(name, Integer, nullable=False) for name in PROVIDER_COUNTS}
     assert ProviderRow._fields[-2:] == PROVIDER_COUNTS
     _check(ProviderRow, {**_table(providers), **counts})
+
+
+def test_prices_are_every_price_column_of_offerings() -> None:
+    # price_at replays price_changed events onto Prices (`_replace`): a price column the
+    # sync diffs but Prices lacks would fail there, so the two lists must be one.
+    assert Prices._fields == OFFERING_PRICE_COLUMNS
+    _check(Prices, {name: _table(offerings)[name] for name in OFFERING_PRICE_COLUMNS})
 
 
 def test_export_row_fields_are_their_columns() -> None:
